@@ -1,0 +1,40 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test tour bench clean
+
+run: $(VENV)/.installed .env.local
+	@set -a; . ./.env.local; set +a; \
+	echo "API token: $$GOODWILL_API_TOKEN   webhook secret: $$GOODWILL_WEBHOOK_SECRET (saved in .env.local)"; \
+	$(BIN)/goodwill serve
+
+test: $(VENV)/.installed-test
+	$(BIN)/pytest
+
+tour: $(VENV)/.installed .env.local
+	@set -a; . ./.env.local; set +a; $(BIN)/goodwill send
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/engine.py
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Local secrets for the embedded install, made once: never defaults baked into the code.
+.env.local:
+	@$(PYTHON) -c "import secrets, base64; \
+	print('GOODWILL_WEBHOOK_SECRET=whsec_' + base64.b64encode(secrets.token_bytes(24)).decode()); \
+	print('GOODWILL_API_TOKEN=' + secrets.token_urlsafe(24))" > $@
+	@echo "wrote $@ with a fresh webhook secret and API token"
+
+clean:
+	rm -rf $(VENV) build *.egg-info

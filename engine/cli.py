@@ -1,0 +1,184 @@
+"""The `goodwill` command."""
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from engine.settings import Settings
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
+def main(argv=None) -> int:
+    """Parse the command line and run one command; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="goodwill", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="receiver plus embedded workers")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="a worker process alone")
+    p.add_argument("--concurrency", type=int, default=1)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("desk", help="the shipped Zendesk-compatible stand-in alone")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001)
+    p.set_defaults(func=cmd_desk)
+
+    for name, func, text in (("validate", cmd_validate, "check policies"),
+                             ("test", cmd_test, "run the policy tests beside the policies")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("path", nargs="?", type=Path)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("simulate", help="what would happen to an event, with no side effect")
+    p.add_argument("event", type=Path)
+    p.add_argument("--explain", action="store_true")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("send", help="send events (default: the shipped examples), signed")
+    p.add_argument("events", nargs="*", type=Path)
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("replay", help="replay a twitter-care corpus, first tweets twice")
+    p.add_argument("corpus", type=Path)
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--limit", type=int)
+    p.set_defaults(func=cmd_replay)
+    return parser
+
+
+def cmd_serve(args) -> int:
+    from werkzeug.serving import make_server
+
+    from engine.runtime import Runtime
+    from webhook_server import create_app
+
+    settings = Settings.from_env()
+    desk = None
+    if not settings.zendesk_url:
+        from integrations.zendesk.desk import serve_desk_in_thread
+        settings.zendesk_url, desk = serve_desk_in_thread(args.host, 8001 if args.port != 8001 else 0)
+        print(f"ZENDESK_URL is unset: the shipped Zendesk stand-in runs at {settings.zendesk_url} "
+              f"(tickets at {settings.zendesk_url}/)", flush=True)
+    runtime = Runtime(settings)
+    runtime.start_workers(args.workers)
+    server = make_server(args.host, args.port, create_app(runtime=runtime), threaded=True)
+    url = f"http://{args.host}:{server.server_port}"
+    print(f"Goodwill listens on {url}: POST signed SocialEvents to {url}/webhooks/events "
+          f"(try: goodwill send --url {url}); {args.workers} worker(s); "
+          f"database {settings.database_url}; policies {settings.policies}", flush=True)
+    _serve_until_signal(server)
+    runtime.stop()
+    if desk is not None:
+        desk.shutdown()
+    return 0
+
+
+def _serve_until_signal(server) -> None:
+    """Serve until SIGINT or SIGTERM, then let in-flight requests finish."""
+    def stop(*_):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.serve_forever()
+
+
+def cmd_worker(args) -> int:
+    from engine.runtime import Runtime
+
+    runtime = Runtime(Settings.from_env())
+    runtime.start_workers(args.concurrency)
+    print(f"goodwill worker: {args.concurrency} thread(s) on {runtime.settings.database_url}",
+          flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait()
+    runtime.stop()
+    return 0
+
+
+def cmd_desk(args) -> int:
+    from integrations.zendesk.desk import run_desk
+
+    print(f"Zendesk stand-in at http://{args.host}:{args.port}/ (API under /api/v2)", flush=True)
+    run_desk(args.host, args.port)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from engine.policy import validate_folder
+
+    folder = args.path or Settings.from_env().policies
+    errors = validate_folder(folder)
+    for error in errors:
+        print(error)
+    if errors:
+        print(f"{len(errors)} error(s) in {folder}", file=sys.stderr)
+        return 1
+    print(f"{folder}: policies are valid")
+    return 0
+
+
+def cmd_test(args) -> int:
+    from engine.policy import run_policy_tests
+
+    report = run_policy_tests(args.path or Settings.from_env().policies)
+    print(report.render())
+    return 0 if report.passed else 1
+
+
+def cmd_simulate(args) -> int:
+    from engine.simulate import simulate
+
+    event = json.loads(args.event.read_text())
+    print(simulate(Settings.from_env(), event, explain=args.explain))
+    return 0
+
+
+def cmd_send(args) -> int:
+    from engine.sender import send_event
+
+    secret = _webhook_secret()
+    files = args.events or sorted(EXAMPLES.glob("*.json"))
+    for path in files:
+        answer = send_event(args.url, secret, json.loads(Path(path).read_text()))
+        print(f"{Path(path).name}: {answer}")
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from engine.replay import deliveries
+    from engine.sender import send_event
+
+    import requests
+    secret, counts = _webhook_secret(), {}
+    with requests.Session() as http:
+        for event in deliveries(args.corpus, args.limit):
+            status = send_event(args.url, secret, event, session=http).get("status", "error")
+            counts[status] = counts.get(status, 0) + 1
+    print(json.dumps(counts))
+    return 0
+
+
+def _webhook_secret() -> str:
+    secret = Settings.from_env().webhook_secret
+    if not secret:
+        sys.exit("set GOODWILL_WEBHOOK_SECRET (the receiver's secret) to sign events")
+    return secret

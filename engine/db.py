@@ -1,0 +1,179 @@
+"""Tables: the inbox, decisions, the outbox, conversations, customers and their ledger."""
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        create_engine, event)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+
+
+def new_id() -> str:
+    """Return a fresh random id for a row."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(DateTime):
+    """A DateTime that always comes back timezone-aware (SQLite forgets the zone)."""
+
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(timezone=True)
+
+    def result_processor(self, dialect, coltype):
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value):
+            value = parent(value) if parent else value
+            if isinstance(value, datetime) and value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            return value
+        return process
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InboxEvent(Base):
+    __tablename__ = "inbox_events"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_inbox_source_event"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    author_id: Mapped[str] = mapped_column(String(200), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    thread: Mapped[str | None] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    enriched: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    decisions: Mapped[list["Decision"]] = relationship(order_by="Decision.created_at")
+    actions: Mapped[list["Action"]] = relationship(order_by="Action.created_at")
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    event_id: Mapped[str] = mapped_column(ForeignKey("inbox_events.id"), index=True)
+    policy: Mapped[str] = mapped_column(String(100), index=True)
+    policy_version: Mapped[str] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(100), index=True)
+    why: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Action(Base):
+    """One row of the outbox: a side effect to run, with retries, until done or dead."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    event_id: Mapped[str] = mapped_column(ForeignKey("inbox_events.id"), index=True)
+    type: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict] = mapped_column(JSON)
+    policy: Mapped[str] = mapped_column(String(100))
+    policy_version: Mapped[str] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(100))
+    why: Mapped[str] = mapped_column(Text, default="")
+    decisions: Mapped[list] = mapped_column(JSON, default=list)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    sequence_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Conversation(Base):
+    """A social conversation; `ticketed` once a rule asked for its Zendesk ticket."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("platform", "thread", name="uq_conversation"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    platform: Mapped[str] = mapped_column(String(40))
+    thread: Mapped[str] = mapped_column(String(200))
+    ticketed: Mapped[bool] = mapped_column(default=False)
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    identities: Mapped[list["Identity"]] = relationship(back_populates="customer")
+
+
+class Identity(Base):
+    """An online identity (platform + stable author id) or offline key (`email`) of a customer."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "author_id", name="uq_identity"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    author_id: Mapped[str] = mapped_column(String(320))
+    handle: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities")
+
+
+class LedgerEntry(Base):
+    """Append-only loyalty ledger; `key` says what is rewarded, so it is rewarded once."""
+
+    __tablename__ = "ledger"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="credit")
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    voucher: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    policy: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def make_sessionmaker(url: str) -> sessionmaker:
+    """Connect to the database, create missing tables, and return a session factory."""
+    engine = create_engine(url, future=True)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL lets the receiver write while workers read; the timeout rides out short locks.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    Base.metadata.create_all(engine)
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,69 @@
+"""Enrich one event into the fact the rules see: identity, history, sentiment, conversation."""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import customers, history
+from engine.db import Conversation, Customer, InboxEvent
+from engine.sentiment import sentiment
+from engine.textnorm import normalize
+
+
+
+def is_from_brand(event: dict) -> bool:
+    """Tell whether the brand's own account wrote the event (generic rule: handle == brand)."""
+    handle = (event["author"].get("handle") or "").lstrip("@").casefold()
+    return handle == event["brand"].lstrip("@").casefold()
+
+
+def resolve_thread(session: Session, row: InboxEvent, event: dict) -> str:
+    """Find the conversation of an event: its own thread, or that of the event it answers."""
+    if event.get("thread"):
+        return event["thread"]
+    parent = session.scalar(select(InboxEvent).where(
+        InboxEvent.platform == row.platform, InboxEvent.external_id == event["in_reply_to"]))
+    if parent is not None and parent.thread:
+        return parent.thread
+    return event["in_reply_to"] or event["id"]
+
+
+def is_first_in_thread(session: Session, row: InboxEvent) -> bool:
+    """Tell whether no earlier customer event exists in this event's conversation."""
+    earlier = session.scalar(select(InboxEvent.id).where(
+        InboxEvent.platform == row.platform, InboxEvent.thread == row.thread,
+        InboxEvent.id != row.id, InboxEvent.customer_id.is_not(None),
+        InboxEvent.occurred_at <= row.occurred_at).limit(1))
+    return earlier is None
+
+
+def conversation(session: Session, platform: str, thread: str) -> Conversation | None:
+    """Return the stored conversation, if any."""
+    return session.scalar(select(Conversation).where(Conversation.platform == platform,
+                                                     Conversation.thread == thread))
+
+
+def build_fact(session: Session, row: InboxEvent, event: dict, customer_id: str | None,
+               history_names=()) -> dict:
+    """Return the enriched event: every key the policy language may test is present."""
+    conv = conversation(session, row.platform, row.thread)
+    names = sorted(set(history.DEFAULT_NAMES) | set(history_names))
+    counts = (history.history(session, customer_id, names, row.occurred_at, row.id)
+              if customer_id else dict.fromkeys(names, 0))
+    bal = customers.balance(session, customer_id) if customer_id else {"points": 0, "vouchers": []}
+    return {
+        **event,
+        "thread": row.thread,
+        "text_norm": normalize(event.get("text")),
+        "sentiment": sentiment(event.get("text")),
+        "history": counts,
+        "conversation": {"first": is_first_in_thread(session, row),
+                         "ticketed": bool(conv and conv.ticketed)},
+        "customer": {"linked": customer_id is not None and _is_linked(session, customer_id),
+                     "points": bal["points"], "vouchers": len(bal["vouchers"])},
+        "from_brand": is_from_brand(event),
+    }
+
+
+def _is_linked(session: Session, customer_id: str) -> bool:
+    """Tell whether the customer is known by more than one identity (e.g. email and a handle)."""
+    customer = session.get(Customer, customer_id)
+    return customer is not None and len(customer.identities) > 1

@@ -1,0 +1,146 @@
+"""Process inbox events: enrich, decide, and record decisions with their outbox actions."""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine import customers, enrich
+from engine.db import Action, Conversation, Decision, InboxEvent, utcnow
+
+log = logging.getLogger("goodwill.worker")
+
+LEASE = timedelta(minutes=2)
+MAX_EVENT_ATTEMPTS = 5
+BUILTIN = {"policy": "goodwill", "policy_version": "builtin"}
+
+
+def claim_event(make_session, worker_id: str) -> str | None:
+    """Claim the oldest event waiting to be processed; None when there is none."""
+    now = utcnow()
+    with make_session.begin() as session:
+        candidates = session.scalars(
+            select(InboxEvent.id)
+            .where(InboxEvent.status == "received",
+                   or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now))
+            .order_by(InboxEvent.occurred_at, InboxEvent.received_at).limit(5)).all()
+        for event_id in candidates:
+            # A conditional update is the claim: only one worker sees rowcount 1.
+            claimed = session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id == event_id, InboxEvent.status == "received",
+                       or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now))
+                .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)).rowcount
+            if claimed:
+                return event_id
+    return None
+
+
+def process_event(runtime, event_id: str) -> None:
+    """Decide on one claimed event and commit decisions and actions with its new status."""
+    try:
+        with runtime.sessionmaker.begin() as session:
+            row = session.get(InboxEvent, event_id)
+            _decide(runtime, session, row)
+    except IntegrityError:
+        # Another worker created this conversation first; take the event again later.
+        log.info("event %s raced on its conversation; retrying", event_id)
+        _release(runtime, event_id, "conversation created concurrently")
+    except Exception as exc:
+        log.exception("event %s failed", event_id)
+        _release(runtime, event_id, f"{type(exc).__name__}: {exc}")
+
+
+def _release(runtime, event_id: str, error: str) -> None:
+    with runtime.sessionmaker.begin() as session:
+        row = session.get(InboxEvent, event_id)
+        row.error = error
+        row.lease_until = utcnow() + timedelta(seconds=2 ** row.attempts)
+        if row.attempts >= MAX_EVENT_ATTEMPTS:
+            row.status = "failed"
+
+
+def _decide(runtime, session, row: InboxEvent) -> None:
+    event = dict(row.payload)
+    row.thread = enrich.resolve_thread(session, row, event)
+    event["thread"] = row.thread
+    from_brand = enrich.is_from_brand(event)
+    if not from_brand:
+        row.customer_id = customers.resolve_author(session, event).id
+    rules = runtime.rules()
+    fact = enrich.build_fact(session, row, event, row.customer_id,
+                             rules.policy_set.history_fields())
+    row.enriched = fact
+    conversation = enrich.conversation(session, row.platform, row.thread)
+    if from_brand:
+        if conversation is not None and conversation.ticketed:
+            why = "the brand replied inside a ticketed conversation"
+            _record(session, row, {**BUILTIN, "rule": "brand-reply", "why": why},
+                    [("zendesk.note", {})], sequence=conversation.id)
+    else:
+        _apply_matches(session, row, rules.decide(fact), conversation)
+    row.status = "processed"
+    row.error = None
+    row.lease_until = None
+    row.processed_at = utcnow()
+
+
+def _apply_matches(session, row: InboxEvent, matches, conversation: Conversation | None) -> None:
+    """Record each match; merge every ticket request into one conversation ticket action."""
+    ticket_params: list[dict] = []
+    ticket_decisions: list[dict] = []
+    for match in matches:
+        decision = {"policy": match.policy.name, "policy_version": match.policy.version,
+                    "rule": match.rule.name, "why": match.why}
+        others = []
+        for spec in match.rule.then:
+            if spec.type == "zendesk.ticket":
+                ticket_params.append(spec.params)
+                ticket_decisions.append(decision)
+            else:
+                others.append((spec.type, spec.params))
+        _record(session, row, decision, others)
+    if conversation is not None and conversation.ticketed:
+        why = f"conversation goodwill:{row.platform}:{row.thread} already has a ticket"
+        follow_up = {**BUILTIN, "rule": "conversation-follow-up", "why": why}
+        session.add(Decision(event_id=row.id, **follow_up))
+        _add_action(session, row, [follow_up, *ticket_decisions], "zendesk.ticket",
+                    merge_ticket_params(ticket_params), f"{row.id}:zendesk.ticket", conversation.id)
+    elif ticket_params:
+        if conversation is None:
+            conversation = Conversation(platform=row.platform, thread=row.thread)
+            session.add(conversation)
+        conversation.ticketed = True
+        session.flush()
+        _add_action(session, row, ticket_decisions, "zendesk.ticket",
+                    merge_ticket_params(ticket_params), f"{row.id}:zendesk.ticket", conversation.id)
+
+
+def merge_ticket_params(all_params: list[dict]) -> dict:
+    """Fold several rules' ticket requests into one: highest priority, every tag, first of the rest."""
+    order = ["low", "normal", "high", "urgent"]
+    merged: dict = {}
+    for params in all_params:
+        for key, value in params.items():
+            if key == "tags":
+                merged["tags"] = list(dict.fromkeys([*merged.get("tags", []), *value]))
+            elif key == "priority":
+                current = merged.get("priority", "low")
+                merged["priority"] = max(current, value, key=order.index)
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def _record(session, row: InboxEvent, decision: dict, actions, sequence: str | None = None):
+    """Store one decision and an outbox row for each of its actions."""
+    session.add(Decision(event_id=row.id, **decision))
+    for index, (action_type, params) in enumerate(actions):
+        key = f"{row.id}:{decision['policy']}:{decision['rule']}:{index}"
+        _add_action(session, row, [decision], action_type, params, key, sequence)
+
+
+def _add_action(session, row, decisions: list[dict], action_type, params, key, sequence):
+    """Queue one action; it carries the first decision's trace and every decision it serves."""
+    session.add(Action(event_id=row.id, type=action_type, params=params, idempotency_key=key,
+                       sequence_key=sequence, decisions=decisions, **decisions[0]))

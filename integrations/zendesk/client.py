@@ -1,0 +1,193 @@
+"""Goodwill's Zendesk client: zenpy pointed at any Zendesk-compatible base URL."""
+import contextvars
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, Ticket, User
+
+from engine.actions.base import ActionFailed, PermanentActionError
+
+# zenpy builds every URL as https://<subdomain>.<domain>/api/v2/... and has no setting for a
+# scheme, a port or a path prefix (the stand-in lives at http://127.0.0.1:8001). So zenpy gets
+# a placeholder origin and its session swaps it for the real base URL: one rule for every call
+# zenpy makes, with no process-wide ZENPY_FORCE_* variables. `.invalid` is reserved (RFC 2606):
+# a URL that ever escaped the swap could not reach anyone's server.
+_SUBDOMAIN, _DOMAIN = "goodwill", "zendesk.invalid"
+_PLACEHOLDER_ORIGIN = f"https://{_SUBDOMAIN}.{_DOMAIN}"
+
+# Headers for the calls of one `with` block; zenpy's create() takes no headers of its own.
+_call_headers: contextvars.ContextVar[dict] = contextvars.ContextVar("desk_call_headers", default={})
+
+# The user identity types Zendesk has for social networks; other platforms rely on external_id.
+SOCIAL_IDENTITY_TYPES = {"twitter", "facebook"}
+# 409: Zendesk refused a concurrent update of the same ticket; trying again succeeds.
+_RETRYABLE_CLIENT_ERRORS = {408, 409, 429}
+
+
+def _retry_after(response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(response) -> str:
+    """Say what Zendesk said: its error, description and each field's complaint."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason
+    if not isinstance(body, dict):
+        return str(body)[:300]
+    error = body.get("error")
+    if isinstance(error, dict):
+        error = ": ".join(str(v) for v in (error.get("title"), error.get("message")) if v)
+    parts = [str(p) for p in (error, body.get("description")) if p]
+    for field, problems in (body.get("details") or {}).items():
+        for problem in problems if isinstance(problems, list) else [problems]:
+            text = problem.get("description") if isinstance(problem, dict) else problem
+            parts.append(f"{field}: {text}")
+    return "; ".join(parts) or str(body)[:300]
+
+
+def raise_for_desk_status(response) -> None:
+    """Turn a failed Zendesk answer into ActionFailed (worth retrying) or PermanentActionError."""
+    status = response.status_code
+    if status < 400:
+        return
+    message = f"Zendesk answered {status} to {response.request.method} {response.url}: {_describe(response)}"
+    if status >= 500 or status in _RETRYABLE_CLIENT_ERRORS:
+        raise ActionFailed(message, retry_after=_retry_after(response))
+    raise PermanentActionError(message)
+
+
+class DeskSession(requests.Session):
+    """zenpy's HTTP session: sends its calls to the base URL and raises Goodwill's action errors.
+
+    Failures are raised here, before zenpy sees the response, because zenpy answers a 429 by
+    sleeping for Retry-After inside the call; a worker must hand the wait to the outbox instead.
+    """
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base_url = base_url
+
+    def request(self, method, url, **kwargs):
+        if url.startswith(_PLACEHOLDER_ORIGIN):
+            url = self.base_url + url[len(_PLACEHOLDER_ORIGIN):]
+        kwargs["headers"] = {**_call_headers.get(), **(kwargs.get("headers") or {})}
+        try:
+            response = super().request(method, url, **kwargs)
+        except requests.Timeout as exc:
+            raise ActionFailed(f"Zendesk did not answer {method} {url} in time: {exc}") from exc
+        except requests.RequestException as exc:
+            raise ActionFailed(f"cannot reach Zendesk at {url}: {exc}") from exc
+        raise_for_desk_status(response)
+        return response
+
+
+def _ticket_view(ticket) -> dict:
+    return {"id": ticket.id, "status": ticket.status, "external_id": ticket.external_id,
+            "subject": ticket.subject, "requester_id": ticket.requester_id,
+            "priority": ticket.priority, "tags": list(ticket.tags or [])}
+
+
+class DeskClient:
+    """The Zendesk calls Goodwill's actions make, through zenpy, against one help desk."""
+
+    def __init__(self, base_url: str, email: str, token: str, timeout: float = 10):
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"the Zendesk URL must start with https:// or http://, not {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        # No cache: a ticket's status must be read fresh (zenpy keeps tickets for 30 s), and the
+        # outbox, not urllib3, retries failures (so the session mounts no retrying adapter).
+        self.zenpy = Zenpy(subdomain=_SUBDOMAIN, domain=_DOMAIN, email=email, token=token,
+                           session=DeskSession(self.base_url), timeout=timeout, disable_cache=True)
+
+    def ticket_url(self, ticket_id: int) -> str:
+        """Return the address where an agent opens this ticket."""
+        return f"{self.base_url}/agent/tickets/{ticket_id}"
+
+    def ensure_requester(self, event: dict) -> int:
+        """Return the Zendesk user of the event's author, creating them with their social identity."""
+        author = event.get("author") or {}
+        platform = event["platform"]
+        external_id = f"goodwill:{platform}:{author['id']}"
+        # Once Goodwill knows a user, leave them as agents may have edited them (name, email).
+        for user in self.zenpy.users.search(external_id=external_id):
+            return user.id
+        fields = {"name": author.get("name") or author.get("handle") or f"{platform} user {author['id']}",
+                  "external_id": external_id, "role": "end-user", "skip_verify_email": True}
+        if platform in SOCIAL_IDENTITY_TYPES:
+            # Zendesk identifies X users by screen name and Facebook users by their numeric id.
+            value = author.get("handle") if platform == "twitter" else None
+            fields["identities"] = [{"type": platform, "value": value or str(author["id"])}]
+        if author.get("email"):
+            fields["email"] = author["email"]
+        # create_or_update, not create: a second worker racing on the same author updates the user
+        # the first one made instead of failing on the taken external_id.
+        return self.zenpy.users.create_or_update(User(**fields)).id
+
+    def find_conversation_tickets(self, external_id: str) -> list[dict]:
+        """Return the tickets of one conversation, oldest first (a follow-up is the newest)."""
+        tickets = [_ticket_view(t) for t in self.zenpy.tickets(external_id=external_id)]
+        return sorted(tickets, key=lambda t: t["id"])
+
+    def ticket_comments(self, ticket_id: int) -> list[dict]:
+        """Return a ticket's comments, oldest first: body, public, author_id."""
+        return [{"id": c.id, "body": c.body, "public": c.public, "author_id": c.author_id}
+                for c in self.zenpy.tickets.comments(ticket_id)]
+
+    def create_ticket(self, *, external_id: str, requester_id: int, subject: str, body: str,
+                      idempotency_key: str, priority: str | None = None, ticket_type: str | None = None,
+                      tags: list[str] = (), group_id: int | None = None,
+                      assignee_id: int | None = None, assignee_email: str | None = None,
+                      follow_up_of: int | None = None) -> dict:
+        """Create a ticket whose first comment is the requester's public post; return the ticket."""
+        fields = {"external_id": external_id, "requester_id": requester_id, "subject": subject,
+                  "comment": Comment(body=body, public=True, author_id=requester_id),
+                  "priority": priority, "type": ticket_type, "tags": list(tags), "group_id": group_id,
+                  "assignee_id": assignee_id, "assignee_email": assignee_email,
+                  "via_followup_source_id": follow_up_of}
+        ticket = Ticket(**{k: v for k, v in fields.items() if v is not None})
+        with _headers({"Idempotency-Key": idempotency_key}):
+            audit = self.zenpy.tickets.create(ticket)
+        return _ticket_view(audit.ticket)
+
+    def add_comment(self, ticket_id: int, body: str, public: bool, author_id: int | None = None,
+                    reopen: bool = False) -> dict:
+        """Add a comment or internal note (public=False), reopening a solved ticket if asked."""
+        comment = Comment(body=body, public=public)
+        if author_id is not None:
+            comment.author_id = author_id
+        ticket = Ticket(id=ticket_id, comment=comment)
+        if reopen:
+            ticket.status = "open"
+        return _ticket_view(self.zenpy.tickets.update(ticket).ticket)
+
+
+@contextmanager
+def _headers(headers: dict):
+    token = _call_headers.set({**_call_headers.get(), **headers})
+    try:
+        yield
+    finally:
+        _call_headers.reset(token)
+
+
+def desk_client(settings) -> DeskClient:
+    """Build the help desk client from Settings (zendesk_url, zendesk_email, zendesk_token)."""
+    if not settings.zendesk_url:
+        raise ValueError("ZENDESK_URL is not set: give the help desk's base URL "
+                         "(https://acme.zendesk.com) or start the shipped stand-in first")
+    return DeskClient(settings.zendesk_url, settings.zendesk_email, settings.zendesk_token)

@@ -1,0 +1,107 @@
+"""Shared fixtures: a real Goodwill server and the Zendesk stand-in, both over HTTP."""
+import base64
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from engine.runtime import Runtime
+from engine.sender import send_event
+from engine.settings import Settings
+from integrations.zendesk.desk import serve_desk_in_thread
+from webhook_server import create_app
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05):
+    """Poll until predicate() is truthy and return it; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def desk():
+    url, server = serve_desk_in_thread()
+    yield url
+    server.shutdown()
+
+
+class Goodwill:
+    """A running Goodwill: its URL, settings and helpers to send and inspect."""
+
+    def __init__(self, url: str, settings: Settings, runtime: Runtime):
+        self.url, self.settings, self.runtime = url, settings, runtime
+        self.http = requests.Session()
+
+    def send(self, event: dict) -> dict:
+        return send_event(self.url, self.settings.webhook_secret, event, session=self.http)
+
+    def api(self, path: str) -> requests.Response:
+        return self.http.get(f"{self.url}/api/v1{path}",
+                             headers={"Authorization": f"Bearer {self.settings.api_token}"})
+
+    def event(self, event_id: str) -> dict:
+        return self.api(f"/events/{event_id}").json()
+
+    def settled(self, event_id: str, timeout: float = 30.0) -> dict:
+        """Wait until the event is processed and none of its actions is still to run."""
+        def done():
+            body = self.event(event_id)
+            finished = body["status"] != "received" and all(
+                a["status"] in ("done", "dead") for a in body["actions"])
+            return body if finished else None
+        return wait_until(done, timeout)
+
+
+def start_goodwill(tmp_path, desk_url, policies=None, workers=1, **overrides) -> tuple:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'goodwill.db'}",
+        zendesk_url=desk_url, zendesk_email="agent@example.com", zendesk_token="test-token",
+        webhook_secret="whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
+        api_token=secrets.token_urlsafe(16), backoff_base=0.05, **overrides)
+    if policies:
+        settings.policies = Path(policies)
+    runtime = Runtime(settings)
+    runtime.start_workers(workers)
+    server = make_server("127.0.0.1", 0, create_app(runtime=runtime), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Goodwill(f"http://127.0.0.1:{server.server_port}", settings, runtime), server
+
+
+@pytest.fixture
+def goodwill(tmp_path, desk):
+    app, server = start_goodwill(tmp_path, desk)
+    yield app
+    server.shutdown()
+    app.runtime.stop()
+
+
+def desk_tickets(desk_url: str) -> list[dict]:
+    """Every ticket the stand-in holds, through its Zendesk API."""
+    response = requests.get(f"{desk_url}/api/v2/tickets.json", auth=("agent@example.com/token", "x"))
+    response.raise_for_status()
+    return response.json()["tickets"]
+
+
+def desk_comments(desk_url: str, ticket_id: int) -> list[dict]:
+    """The comments of one ticket in the stand-in."""
+    response = requests.get(f"{desk_url}/api/v2/tickets/{ticket_id}/comments.json",
+                            auth=("agent@example.com/token", "x"))
+    response.raise_for_status()
+    return response.json()["comments"]
+
+
+def fresh_env() -> dict:
+    """The environment without Goodwill settings, for CLI runs."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("GOODWILL_", "ZENDESK_"))}
