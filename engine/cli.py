@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.settings import Settings
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "integrations" / "generic" / "fixtures"
 
 
 def main(argv=None) -> int:

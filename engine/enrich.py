@@ -9,8 +9,14 @@ from engine.textnorm import normalize
 
 
 
-def is_from_brand(event: dict) -> bool:
-    """Tell whether the brand's own account wrote the event (generic rule: handle == brand)."""
+def is_from_brand(event: dict, source: str = "events") -> bool:
+    """Tell whether the brand's own account wrote the event.
+
+    Platform adapters know the account by id (X's for_user_id, a page id) and say so with
+    `extra.from_brand`; the generic source's senders are recognised by handle == brand.
+    """
+    if source != "events" and event.get("extra", {}).get("from_brand") is True:
+        return True
     handle = (event["author"].get("handle") or "").lstrip("@").casefold()
     return handle == event["brand"].lstrip("@").casefold()
 
@@ -59,7 +65,7 @@ def build_fact(session: Session, row: InboxEvent, event: dict, customer_id: str 
                          "ticketed": bool(conv and conv.ticketed)},
         "customer": {"linked": customer_id is not None and _is_linked(session, customer_id),
                      "points": bal["points"], "vouchers": len(bal["vouchers"])},
-        "from_brand": is_from_brand(event),
+        "from_brand": is_from_brand(event, row.source),
     }
 
 

@@ -64,7 +64,7 @@ def _decide(runtime, session, row: InboxEvent) -> None:
     event = dict(row.payload)
     row.thread = enrich.resolve_thread(session, row, event)
     event["thread"] = row.thread
-    from_brand = enrich.is_from_brand(event)
+    from_brand = enrich.is_from_brand(event, row.source)
     if not from_brand:
         row.customer_id = customers.resolve_author(session, event).id
     rules = runtime.rules()

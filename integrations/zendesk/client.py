@@ -5,16 +5,17 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import requests
+from requests.adapters import HTTPAdapter
 from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Ticket, User
 
 from engine.actions.base import ActionFailed, PermanentActionError
 
 # zenpy builds every URL as https://<subdomain>.<domain>/api/v2/... and has no setting for a
-# scheme, a port or a path prefix (the stand-in lives at http://127.0.0.1:8001). So zenpy gets
-# a placeholder origin and its session swaps it for the real base URL: one rule for every call
-# zenpy makes, with no process-wide ZENPY_FORCE_* variables. `.invalid` is reserved (RFC 2606):
-# a URL that ever escaped the swap could not reach anyone's server.
+# scheme, a port or a path prefix (the stand-in lives at http://127.0.0.1:8001). So zenpy talks to
+# a placeholder origin, and a transport adapter mounted on it carries each request to the real
+# base URL: one rule for every call zenpy makes, and no process-wide ZENPY_FORCE_* variables.
+# `.invalid` is reserved (RFC 2606): a request that ever escaped the adapter reaches no one.
 _SUBDOMAIN, _DOMAIN = "goodwill", "zendesk.invalid"
 _PLACEHOLDER_ORIGIN = f"https://{_SUBDOMAIN}.{_DOMAIN}"
 
@@ -71,27 +72,43 @@ def raise_for_desk_status(response) -> None:
     raise PermanentActionError(message)
 
 
-class DeskSession(requests.Session):
-    """zenpy's HTTP session: sends its calls to the base URL and raises Goodwill's action errors.
-
-    Failures are raised here, before zenpy sees the response, because zenpy answers a 429 by
-    sleeping for Retry-After inside the call; a worker must hand the wait to the outbox instead.
-    """
+class BaseUrlAdapter(HTTPAdapter):
+    """Carry requests for zenpy's placeholder origin to the real base URL."""
 
     def __init__(self, base_url: str):
         super().__init__()
         self.base_url = base_url
 
+    def send(self, request, **kwargs):
+        routed = request.copy()
+        routed.url = self.base_url + request.url[len(_PLACEHOLDER_ORIGIN):]
+        response = super().send(routed, **kwargs)
+        # zenpy picks its response handler by finding its own origin and path in response.request.url.
+        response.request = request
+        return response
+
+
+class DeskSession(requests.Session):
+    """zenpy's HTTP session: routes its calls to the base URL and raises Goodwill's action errors.
+
+    Failures are raised here, before zenpy sees the response, because zenpy answers a 429 by
+    sleeping for Retry-After inside the call; a worker must hand the wait to the outbox instead.
+    No adapter here retries: the outbox does, with backoff.
+    """
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base_url = base_url
+        self.mount(_PLACEHOLDER_ORIGIN + "/", BaseUrlAdapter(base_url))
+
     def request(self, method, url, **kwargs):
-        if url.startswith(_PLACEHOLDER_ORIGIN):
-            url = self.base_url + url[len(_PLACEHOLDER_ORIGIN):]
         kwargs["headers"] = {**_call_headers.get(), **(kwargs.get("headers") or {})}
         try:
             response = super().request(method, url, **kwargs)
         except requests.Timeout as exc:
-            raise ActionFailed(f"Zendesk did not answer {method} {url} in time: {exc}") from exc
+            raise ActionFailed(f"Zendesk at {self.base_url} did not answer {method} in time: {exc}") from exc
         except requests.RequestException as exc:
-            raise ActionFailed(f"cannot reach Zendesk at {url}: {exc}") from exc
+            raise ActionFailed(f"cannot reach Zendesk at {self.base_url}: {exc}") from exc
         raise_for_desk_status(response)
         return response
 
@@ -109,8 +126,7 @@ class DeskClient:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the Zendesk URL must start with https:// or http://, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
-        # No cache: a ticket's status must be read fresh (zenpy keeps tickets for 30 s), and the
-        # outbox, not urllib3, retries failures (so the session mounts no retrying adapter).
+        # No cache: a ticket's status must be read fresh (zenpy keeps tickets for 30 s).
         self.zenpy = Zenpy(subdomain=_SUBDOMAIN, domain=_DOMAIN, email=email, token=token,
                            session=DeskSession(self.base_url), timeout=timeout, disable_cache=True)
 
@@ -126,17 +142,25 @@ class DeskClient:
         # Once Goodwill knows a user, leave them as agents may have edited them (name, email).
         for user in self.zenpy.users.search(external_id=external_id):
             return user.id
-        fields = {"name": author.get("name") or author.get("handle") or f"{platform} user {author['id']}",
-                  "external_id": external_id, "role": "end-user", "skip_verify_email": True}
+        bare = {"name": author.get("name") or author.get("handle") or f"{platform} user {author['id']}",
+                "external_id": external_id, "role": "end-user", "skip_verify_email": True}
+        extras = {}
         if platform in SOCIAL_IDENTITY_TYPES:
             # Zendesk identifies X users by screen name and Facebook users by their numeric id.
             value = author.get("handle") if platform == "twitter" else None
-            fields["identities"] = [{"type": platform, "value": value or str(author["id"])}]
+            extras["identities"] = [{"type": platform, "value": value or str(author["id"])}]
         if author.get("email"):
-            fields["email"] = author["email"]
+            extras["email"] = author["email"]
         # create_or_update, not create: a second worker racing on the same author updates the user
         # the first one made instead of failing on the taken external_id.
-        return self.zenpy.users.create_or_update(User(**fields)).id
+        try:
+            return self.zenpy.users.create_or_update(User(**bare, **extras)).id
+        except PermanentActionError:
+            if not extras:
+                raise
+        # The email or social identity already belongs to another Zendesk user (say, one made by
+        # Zendesk's own X channel): a requester without them still gets the post to an agent.
+        return self.zenpy.users.create_or_update(User(**bare)).id
 
     def find_conversation_tickets(self, external_id: str) -> list[dict]:
         """Return the tickets of one conversation, oldest first (a follow-up is the newest)."""

@@ -98,8 +98,8 @@ def decision_line(decision: dict) -> str:
 def context_note(event: dict, fact: dict, customer: dict, decisions: list[dict], marker: str,
                  note: str | None = None) -> str:
     """Write Goodwill's internal note: who posted where, their standing, and every rule that fired."""
-    author = {**(event.get("author") or {}), **{k: v for k, v in (fact.get("author") or {}).items()
-                                                  if v is not None}}
+    # The fact's author is the event's author plus what enrichment learned (followers, verified).
+    author = fact.get("author") or event.get("author") or {}
     history = {**(fact.get("history") or {}), **(customer.get("history") or {})}
     lines = []
     if note:

@@ -1,0 +1,106 @@
+"""Policy errors that point at the file, line and column to fix, with a suggestion when one is close."""
+import difflib
+
+
+class PolicyError(Exception):
+    """A problem in a policy file, located as `path:line:column`."""
+
+    code = "policy_error"
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 column: int | None = None, suggestion: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.suggestion = suggestion
+
+    def location(self) -> str:
+        """Say where the problem is: `file:line:column`, as much of it as is known."""
+        parts = [self.file or "<policies>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        hint = f" (did you mean `{self.suggestion}`?)" if self.suggestion else ""
+        return f"{self.location()}: {self.message}{hint}"
+
+    def to_dict(self) -> dict:
+        """Describe the error for JSON answers (admin page, API)."""
+        return {"code": self.code, "message": self.message, "file": self.file,
+                "line": self.line, "column": self.column, "suggestion": self.suggestion}
+
+
+class PolicySyntaxError(PolicyError):
+    """The file is not YAML, or not shaped like a policy."""
+
+    code = "syntax"
+
+
+class UnknownCondition(PolicyError):
+    """A `when` key that is neither a condition nor a field of the event."""
+
+    code = "unknown_condition"
+
+
+class UnknownOperator(PolicyError):
+    """An operator the condition does not take (`belw` instead of `below`)."""
+
+    code = "unknown_operator"
+
+
+class UnknownAction(PolicyError):
+    """A `then` entry naming an action nobody registered."""
+
+    code = "unknown_action"
+
+
+class BadParameter(PolicyError):
+    """A condition or action parameter of the wrong type or value."""
+
+    code = "bad_parameter"
+
+
+class UnknownField(BadParameter):
+    """A template or path naming a field the event does not have."""
+
+    code = "unknown_field"
+
+
+class DuplicateRule(PolicyError):
+    """Two rules with one name in a policy: decisions could not tell them apart."""
+
+    code = "duplicate_rule"
+
+
+class DuplicatePolicy(PolicyError):
+    """Two files declaring one policy name."""
+
+    code = "duplicate_policy"
+
+
+class TooManyRules(PolicyError):
+    """More rules in one policy than the engine can hold."""
+
+    code = "too_many_rules"
+
+
+class PolicyErrors(Exception):
+    """Every error found while validating policies, not just the first."""
+
+    def __init__(self, errors: list[PolicyError]):
+        super().__init__(f"{len(errors)} policy error(s)")
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+
+def did_you_mean(word: str, candidates) -> str | None:
+    """Return the candidate closest to a misspelt word, if any is close enough."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return close[0] if close else None
