@@ -21,7 +21,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from engine.api import bp as api_bp
     from engine.health import bp as health_bp
     from integrations.generic.adapter import bp as generic_bp
-    for blueprint in (generic_bp, api_bp, health_bp):
+    from integrations.google.adapter import bp as google_bp
+    from integrations.meta.adapter import bp as meta_bp
+    from integrations.trustpilot.adapter import bp as trustpilot_bp
+    from integrations.x.adapter import bp as x_bp
+    for blueprint in (generic_bp, meta_bp, x_bp, google_bp, trustpilot_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
     _register_error_handlers(app)
     return app

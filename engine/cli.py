@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=1)
     p.set_defaults(func=cmd_worker)
 
+    p = sub.add_parser("db", help="database maintenance")
+    db_sub = p.add_subparsers(required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply the shipped migrations to GOODWILL_DATABASE_URL"
+                      ).set_defaults(func=cmd_db_upgrade)
+
     p = sub.add_parser("desk", help="the shipped Zendesk-compatible stand-in alone")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001)
@@ -114,6 +119,19 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_db_upgrade(args) -> int:
+    from sqlalchemy import create_engine
+
+    from engine import migrate
+
+    url = Settings.from_env().database_url
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    print(f"{engine.url.render_as_string(hide_password=True)} is at migration "
+          f"{migrate.current_revision(engine)}")
+    return 0
+
+
 def cmd_desk(args) -> int:
     from integrations.zendesk.desk import run_desk
 
@@ -182,3 +200,7 @@ def _webhook_secret() -> str:
     if not secret:
         sys.exit("set GOODWILL_WEBHOOK_SECRET (the receiver's secret) to sign events")
     return secret
+
+
+if __name__ == "__main__":
+    sys.exit(main())

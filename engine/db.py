@@ -164,7 +164,12 @@ class LedgerEntry(Base):
 
 
 def make_sessionmaker(url: str) -> sessionmaker:
-    """Connect to the database, create missing tables, and return a session factory."""
+    """Connect to the database and return a session factory.
+
+    The embedded SQLite default migrates itself; any other database must have been upgraded
+    with `goodwill db upgrade` and is refused while it is behind the code.
+    """
+    from engine import migrate
     engine = create_engine(url, future=True)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
@@ -175,5 +180,8 @@ def make_sessionmaker(url: str) -> sessionmaker:
             cur.execute("PRAGMA busy_timeout=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
-    Base.metadata.create_all(engine)
+    if engine.dialect.name == "sqlite":
+        migrate.upgrade(engine)
+    else:
+        migrate.require_current(engine)
     return sessionmaker(engine, expire_on_commit=False)

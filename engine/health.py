@@ -1,7 +1,8 @@
-"""`/healthz` (alive) and `/readyz` (database reachable, policies loaded)."""
+"""`/healthz` (alive) and `/readyz` (database reachable and current, policies loaded)."""
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
+from engine import migrate
 from engine.errors import ApiError
 
 bp = Blueprint("health", __name__)
@@ -20,6 +21,9 @@ def readyz():
     try:
         with runtime.sessionmaker() as session:
             session.execute(text("SELECT 1"))
+            migrate.require_current(session.get_bind())
+    except migrate.DatabaseBehind as exc:
+        raise ApiError(503, "migrations_pending", str(exc))
     except Exception as exc:
         raise ApiError(503, "database_unavailable", f"the database does not answer: {exc}")
     try:

@@ -30,7 +30,8 @@ def claim_action(make_session) -> str | None:
     with make_session.begin() as session:
         candidates = session.scalars(
             select(Action.id).where(due, or_(Action.sequence_key.is_(None), ~blocked))
-            .order_by(Action.next_attempt_at, Action.created_at).limit(5)).all()
+            .order_by(Action.next_attempt_at, Action.created_at).limit(5)
+            .with_for_update(skip_locked=True)).all()
         for action_id in candidates:
             claimed = session.execute(
                 update(Action).where(Action.id == action_id, due)

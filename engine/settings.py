@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+# A folder of a business's own lexicon files, merged over the shipped ones (engine.signals).
+LEXICONS_VARIABLE = "GOODWILL_LEXICONS"
+
 
 def shipped_policies_dir() -> Path:
     """Return the policies that ship with the package, wherever it is installed."""
@@ -18,6 +21,7 @@ def shipped_policies_dir() -> Path:
 class Settings:
     database_url: str = "sqlite:///goodwill.db"
     policies: Path = field(default_factory=shipped_policies_dir)
+    lexicons: Path | None = None
     zendesk_url: str | None = None
     zendesk_email: str = "goodwill@example.com"
     zendesk_token: str = "local-desk-token"
@@ -29,6 +33,17 @@ class Settings:
     crm_webhook_secret: str | None = None
     max_attempts: int = 5
     backoff_base: float = 2.0
+    webhook_max_bytes: int = 1024 * 1024
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    x_consumer_secret: str | None = None
+    google_pubsub_token: str | None = None
+    google_oidc_audience: str | None = None
+    google_pubsub_service_account: str | None = None
+    google_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    trustpilot_webhook_user: str | None = None
+    trustpilot_webhook_password: str | None = None
+    trustpilot_brand: str = "trustpilot"
 
     @classmethod
     def from_env(cls, env=None) -> "Settings":
@@ -38,6 +53,7 @@ class Settings:
         return cls(
             database_url=env.get("GOODWILL_DATABASE_URL", defaults.database_url),
             policies=Path(env["GOODWILL_POLICIES"]) if env.get("GOODWILL_POLICIES") else defaults.policies,
+            lexicons=Path(env[LEXICONS_VARIABLE]) if env.get(LEXICONS_VARIABLE) else None,
             zendesk_url=env.get("ZENDESK_URL") or None,
             zendesk_email=env.get("ZENDESK_EMAIL", defaults.zendesk_email),
             zendesk_token=env.get("ZENDESK_TOKEN", defaults.zendesk_token),
@@ -49,4 +65,15 @@ class Settings:
             crm_webhook_secret=env.get("GOODWILL_CRM_WEBHOOK_SECRET") or None,
             max_attempts=int(env.get("GOODWILL_MAX_ATTEMPTS", defaults.max_attempts)),
             backoff_base=float(env.get("GOODWILL_BACKOFF_BASE", defaults.backoff_base)),
+            webhook_max_bytes=int(env.get("GOODWILL_WEBHOOK_MAX_BYTES", defaults.webhook_max_bytes)),
+            meta_app_secret=env.get("META_APP_SECRET") or None,
+            meta_verify_token=env.get("META_VERIFY_TOKEN") or None,
+            x_consumer_secret=env.get("X_CONSUMER_SECRET") or None,
+            google_pubsub_token=env.get("GOOGLE_PUBSUB_TOKEN") or None,
+            google_oidc_audience=env.get("GOOGLE_OIDC_AUDIENCE") or None,
+            google_pubsub_service_account=env.get("GOOGLE_PUBSUB_SERVICE_ACCOUNT") or None,
+            google_oidc_certs_url=env.get("GOOGLE_OIDC_CERTS_URL") or defaults.google_oidc_certs_url,
+            trustpilot_webhook_user=env.get("TRUSTPILOT_WEBHOOK_USER") or None,
+            trustpilot_webhook_password=env.get("TRUSTPILOT_WEBHOOK_PASSWORD") or None,
+            trustpilot_brand=env.get("TRUSTPILOT_BRAND") or defaults.trustpilot_brand,
         )

@@ -2,8 +2,9 @@
 import logging
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from engine import customers, enrich
 from engine.db import Action, Conversation, Decision, InboxEvent, utcnow
@@ -16,20 +17,25 @@ BUILTIN = {"policy": "goodwill", "policy_version": "builtin"}
 
 
 def claim_event(make_session, worker_id: str) -> str | None:
-    """Claim the oldest event waiting to be processed; None when there is none."""
+    """Claim the oldest waiting event whose author has no earlier event still waiting."""
     now = utcnow()
+    earlier = aliased(InboxEvent)
+    # One author's events are decided in the order they happened, whichever worker takes them.
+    blocked = exists().where(earlier.platform == InboxEvent.platform,
+                             earlier.author_id == InboxEvent.author_id,
+                             earlier.status == "received",
+                             earlier.occurred_at < InboxEvent.occurred_at)
+    free = and_(InboxEvent.status == "received",
+                or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now))
     with make_session.begin() as session:
         candidates = session.scalars(
-            select(InboxEvent.id)
-            .where(InboxEvent.status == "received",
-                   or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now))
-            .order_by(InboxEvent.occurred_at, InboxEvent.received_at).limit(5)).all()
+            select(InboxEvent.id).where(free, ~blocked)
+            .order_by(InboxEvent.occurred_at, InboxEvent.received_at).limit(5)
+            .with_for_update(skip_locked=True)).all()
         for event_id in candidates:
-            # A conditional update is the claim: only one worker sees rowcount 1.
+            # The conditional update is the claim: only one worker sees rowcount 1.
             claimed = session.execute(
-                update(InboxEvent)
-                .where(InboxEvent.id == event_id, InboxEvent.status == "received",
-                       or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now))
+                update(InboxEvent).where(InboxEvent.id == event_id, free)
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)).rowcount
             if claimed:
                 return event_id

@@ -88,10 +88,15 @@ def goodwill(tmp_path, desk):
 
 
 def desk_tickets(desk_url: str) -> list[dict]:
-    """Every ticket the stand-in holds, through its Zendesk API."""
-    response = requests.get(f"{desk_url}/api/v2/tickets.json", auth=("agent@example.com/token", "x"))
-    response.raise_for_status()
-    return response.json()["tickets"]
+    """Every ticket the stand-in holds, through its Zendesk API, page after page."""
+    tickets, url = [], f"{desk_url}/api/v2/tickets.json"
+    while url:
+        response = requests.get(url, auth=("agent@example.com/token", "x"))
+        response.raise_for_status()
+        page = response.json()
+        tickets += page["tickets"]
+        url = page["next_page"]
+    return tickets
 
 
 def desk_comments(desk_url: str, ticket_id: int) -> list[dict]:

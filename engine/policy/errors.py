@@ -5,8 +5,6 @@ import difflib
 class PolicyError(Exception):
     """A problem in a policy file, located as `path:line:column`."""
 
-    code = "policy_error"
-
     def __init__(self, message: str, file: str | None = None, line: int | None = None,
                  column: int | None = None, suggestion: str | None = None):
         super().__init__(message)
@@ -29,64 +27,41 @@ class PolicyError(Exception):
         hint = f" (did you mean `{self.suggestion}`?)" if self.suggestion else ""
         return f"{self.location()}: {self.message}{hint}"
 
-    def to_dict(self) -> dict:
-        """Describe the error for JSON answers (admin page, API)."""
-        return {"code": self.code, "message": self.message, "file": self.file,
-                "line": self.line, "column": self.column, "suggestion": self.suggestion}
-
 
 class PolicySyntaxError(PolicyError):
     """The file is not YAML, or not shaped like a policy."""
-
-    code = "syntax"
 
 
 class UnknownCondition(PolicyError):
     """A `when` key that is neither a condition nor a field of the event."""
 
-    code = "unknown_condition"
-
 
 class UnknownOperator(PolicyError):
     """An operator the condition does not take (`belw` instead of `below`)."""
-
-    code = "unknown_operator"
 
 
 class UnknownAction(PolicyError):
     """A `then` entry naming an action nobody registered."""
 
-    code = "unknown_action"
-
 
 class BadParameter(PolicyError):
     """A condition or action parameter of the wrong type or value."""
-
-    code = "bad_parameter"
 
 
 class UnknownField(BadParameter):
     """A template or path naming a field the event does not have."""
 
-    code = "unknown_field"
-
 
 class DuplicateRule(PolicyError):
     """Two rules with one name in a policy: decisions could not tell them apart."""
-
-    code = "duplicate_rule"
 
 
 class DuplicatePolicy(PolicyError):
     """Two files declaring one policy name."""
 
-    code = "duplicate_policy"
-
 
 class TooManyRules(PolicyError):
     """More rules in one policy than the engine can hold."""
-
-    code = "too_many_rules"
 
 
 class PolicyErrors(Exception):

@@ -3,7 +3,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from engine.policy.errors import PolicyError, PolicySyntaxError, did_you_mean
+from engine.policy.errors import BadParameter, PolicyError, PolicySyntaxError, did_you_mean
 
 UNKNOWN_FIELD = "Unknown field."
 
@@ -73,7 +73,7 @@ class Source:
             return None
         return list(node.value)
 
-    def check_keys(self, entries, allowed, what: str, required=()) -> None:
+    def check_keys(self, node: Node, entries, allowed, what: str, required=()) -> None:
         """Record unknown keys (with the nearest known one) and missing required keys."""
         present = {key for key, _, _ in entries}
         for key, key_node, _ in entries:
@@ -82,24 +82,28 @@ class Source:
                            did_you_mean(key, allowed))
         for key in required:
             if key not in present:
-                self.error(PolicySyntaxError, None, f"{what} needs `{key}`")
+                self.error(PolicySyntaxError, node, f"{what} needs `{key}`")
 
     def plain(self, node: Node):
         """Turn a node into plain Python values (str, int, float, bool, None, list, dict)."""
         return self._constructor.construct_document(node)
 
-    def report_validation(self, cls: type[PolicyError], node: Node, messages, what: str,
-                          suggest=None) -> None:
+    def report_validation(self, node: Node, messages, what: str, unknown: type[PolicyError],
+                          suggest=None, implied: int = 0) -> None:
         """Record each marshmallow message at the node of the parameter it is about."""
+        # `implied` steps at the head of each error path were not written by the user (the
+        # `in` of `kind: [mention]`), so they locate nothing and are not named.
         for path, message in flatten_messages(messages):
-            target = node_at(node, path, message == UNKNOWN_FIELD)
-            named = ".".join(str(step) for step in path if step != "_schema")
-            prefix = f"{what}: `{named}`" if named else what
+            written = path[implied:]
+            target = node_at(node, written, message == UNKNOWN_FIELD)
+            named = ".".join(str(s) for s in written if s != "_schema" and not isinstance(s, int))
+            items = "".join(f" (item {s + 1})" for s in written if isinstance(s, int))
             hint = suggest(path, message) if suggest else None
             if message == UNKNOWN_FIELD:
-                self.error(cls, target, f"{prefix} is not a parameter it takes", hint)
+                self.error(unknown, target, f"{what}: `{named}` is not something it takes", hint)
             else:
-                self.error(cls, target, f"{prefix}: {message}", hint)
+                prefix = f"{what}: `{named}`{items}" if named else f"{what}{items}"
+                self.error(BadParameter, target, f"{prefix}: {message}", hint)
 
 
 def where(node: Node | None) -> tuple[int | None, int | None]:

@@ -1,8 +1,6 @@
-"""The condition registry: built-in conditions, generic field paths, and plugins.
-
-A plugin is a `Condition` subclass published under the `goodwill.conditions` entry point
-group; its `key` is the name policies use in `when`.
-"""
+"""The condition registry: built-in conditions, generic field paths, and plugins."""
+# A plugin is a `Condition` subclass published under the `goodwill.conditions` entry point
+# group; its `key` is the name policies use in `when`.
 from importlib.metadata import entry_points
 
 from engine.policy import factpaths

@@ -7,9 +7,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from engine.policy import factpaths
 
-# Inside durable_rules the fact's fields live under `f.` so they never clash with `id` and `sid`.
+# Inside durable_rules the fact's fields live flat under `f.` (`f.author:followers`), so they
+# never clash with durable's own `id` and `sid` and a path never has to be an object and a value.
 FACT = "f"
 TERMS = "terms"
+
+
+def durable_name(path: str) -> str:
+    """Return the key a fact path has inside the durable_rules fact's `f` object."""
+    return path.replace(".", ":")
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ class Condition:
     def __init__(self, path: str | None = None):
         self.path = path or self.key
         self.steps = tuple(self.path.split("."))
-        self.durable = f"{FACT}.{self.path}"
+        self.durable = f"{FACT}.{durable_name(self.path)}"
 
     def shorthand(self, raw):
         """Expand `key: value` (equals) and `key: [values]` (in) into operator form."""
@@ -114,7 +120,10 @@ class Condition:
 
     def load(self, raw) -> dict:
         """Validate parameters written in a policy; raise marshmallow's ValidationError."""
-        return self.Params().load(self.shorthand(raw))
+        shaped = self.shorthand(raw)
+        loaded = self.Params().load(shaped)
+        # Keep the order the policy wrote the operators in: labels and whys read that way.
+        return {key: loaded[key] for key in shaped if key in loaded}
 
     def value(self, fact: dict):
         """Return the fact's value for this condition, None when missing or mistyped."""

@@ -1,0 +1,184 @@
+"""initial schema
+
+Revision ID: 0001
+Revises: 
+Create Date: 2026-11-30 03:59:28.960102
+"""
+from alembic import op
+import sqlalchemy as sa
+import engine.db
+
+
+revision = '0001'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('conversations',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('platform', sa.String(length=40), nullable=False),
+    sa.Column('thread', sa.String(length=200), nullable=False),
+    sa.Column('ticketed', sa.Boolean(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'thread', name='uq_conversation')
+    )
+    op.create_table('customers',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=True),
+    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
+
+    op.create_table('inbox_events',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('external_id', sa.String(length=200), nullable=False),
+    sa.Column('platform', sa.String(length=40), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('author_id', sa.String(length=200), nullable=False),
+    sa.Column('customer_id', sa.String(length=32), nullable=True),
+    sa.Column('thread', sa.String(length=200), nullable=True),
+    sa.Column('occurred_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('enriched', sa.JSON(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('lease_until', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('received_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('processed_at', engine.db.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('source', 'external_id', name='uq_inbox_source_event')
+    )
+    with op.batch_alter_table('inbox_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbox_events_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_events_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_events_occurred_at'), ['occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_events_platform'), ['platform'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_events_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbox_events_status'), ['status'], unique=False)
+
+    op.create_table('actions',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('type', sa.String(length=60), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('policy', sa.String(length=100), nullable=False),
+    sa.Column('policy_version', sa.String(length=40), nullable=False),
+    sa.Column('rule', sa.String(length=100), nullable=False),
+    sa.Column('why', sa.Text(), nullable=False),
+    sa.Column('decisions', sa.JSON(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('sequence_key', sa.String(length=300), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('lease_until', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', engine.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['inbox_events.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_actions_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_actions_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_actions_sequence_key'), ['sequence_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_actions_status'), ['status'], unique=False)
+
+    op.create_table('decisions',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('policy', sa.String(length=100), nullable=False),
+    sa.Column('policy_version', sa.String(length=40), nullable=False),
+    sa.Column('rule', sa.String(length=100), nullable=False),
+    sa.Column('why', sa.Text(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['inbox_events.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_decisions_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decisions_policy'), ['policy'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decisions_rule'), ['rule'], unique=False)
+
+    op.create_table('identities',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('customer_id', sa.String(length=32), nullable=False),
+    sa.Column('platform', sa.String(length=40), nullable=False),
+    sa.Column('author_id', sa.String(length=320), nullable=False),
+    sa.Column('handle', sa.String(length=200), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'author_id', name='uq_identity')
+    )
+    with op.batch_alter_table('identities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identities_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('ledger',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('customer_id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('voucher', sa.String(length=100), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('policy', sa.String(length=100), nullable=False),
+    sa.Column('rule', sa.String(length=100), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=300), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_customer_id'), ['customer_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_customer_id'))
+
+    op.drop_table('ledger')
+    with op.batch_alter_table('identities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identities_customer_id'))
+
+    op.drop_table('identities')
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decisions_rule'))
+        batch_op.drop_index(batch_op.f('ix_decisions_policy'))
+        batch_op.drop_index(batch_op.f('ix_decisions_event_id'))
+
+    op.drop_table('decisions')
+    with op.batch_alter_table('actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_actions_status'))
+        batch_op.drop_index(batch_op.f('ix_actions_sequence_key'))
+        batch_op.drop_index(batch_op.f('ix_actions_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_actions_event_id'))
+
+    op.drop_table('actions')
+    with op.batch_alter_table('inbox_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbox_events_status'))
+        batch_op.drop_index(batch_op.f('ix_inbox_events_received_at'))
+        batch_op.drop_index(batch_op.f('ix_inbox_events_platform'))
+        batch_op.drop_index(batch_op.f('ix_inbox_events_occurred_at'))
+        batch_op.drop_index(batch_op.f('ix_inbox_events_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_inbox_events_author_id'))
+
+    op.drop_table('inbox_events')
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customers_email'))
+
+    op.drop_table('customers')
+    op.drop_table('conversations')

@@ -1,0 +1,43 @@
+"""Build a whole enriched event from a partial one, for policy tests and simulations."""
+from engine.sentiment import sentiment
+from engine.textnorm import normalize
+
+EVENT_DEFAULTS = {
+    "id": "test-event", "platform": "twitter", "kind": "mention", "brand": "brand",
+    "text": None, "url": None, "rating": None, "in_reply_to": None, "thread": None,
+    "occurred_at": "2026-01-01T12:00:00Z", "referred": None, "extra": {}, "from_brand": False,
+}
+NESTED_DEFAULTS = {
+    "author": {"id": "customer-1", "handle": "customer", "name": "Sam Customer", "email": None,
+               "followers": None, "verified": None},
+    "conversation": {"first": True, "ticketed": False},
+    "customer": {"linked": False, "points": 0, "vouchers": 0},
+}
+OPEN_KEYS = {"extra", "history", "referred", "text_norm", "sentiment"}
+
+
+def unknown_keys(event: dict) -> list[tuple[str, list[str]]]:
+    """Return (key, the keys it could have been) for every key an event should not have."""
+    top = set(EVENT_DEFAULTS) | set(NESTED_DEFAULTS) | OPEN_KEYS
+    found = [(key, sorted(top)) for key in event if key not in top]
+    for name, defaults in NESTED_DEFAULTS.items():
+        given = event.get(name)
+        if isinstance(given, dict):
+            found += [(f"{name}.{key}", [f"{name}.{k}" for k in defaults])
+                      for key in given if key not in defaults]
+    return found
+
+
+def fact_from_event(event: dict, history_names=()) -> dict:
+    """Fill a partial event into a fact: defaults, text_norm, VADER sentiment unless given."""
+    fact = {**EVENT_DEFAULTS, **event}
+    for name, defaults in NESTED_DEFAULTS.items():
+        fact[name] = {**defaults, **(event.get(name) or {})}
+    fact["thread"] = fact["thread"] or fact["id"]
+    fact["text_norm"] = event.get("text_norm") or normalize(fact["text"])
+    if "sentiment" not in event:
+        fact["sentiment"] = sentiment(fact["text"])
+    counts = dict.fromkeys(history_names, 0)
+    counts.update(event.get("history") or {})
+    fact["history"] = counts
+    return fact

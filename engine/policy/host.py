@@ -1,0 +1,165 @@
+"""The rules engine: compiled policies in a durable_rules host that one dedicated thread owns."""
+import copy
+import itertools
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from durable.engine import Host, MessageNotHandledException
+
+from engine.policy.compiler import (WARMUP_RULE, CompiledRuleset, compile_policy_set,
+                                    durable_fact, warmup_fact)
+from engine.policy.decide import decide_with
+from engine.policy.errors import PolicyError, PolicyErrors
+from engine.policy.loader import load_policy_set
+from engine.policy.model import Match, PolicySet
+
+
+SID = "goodwill"
+
+
+class _ThreadlessHost(Host):
+    """A durable_rules host that starts no timer threads: the engine thread drives it."""
+
+    def _run(self):
+        pass
+
+
+@dataclass
+class _Loaded:
+    policy_set: PolicySet
+    rulesets: dict[tuple[int, bool], list[CompiledRuleset]]
+
+
+class RulesEngine:
+    """Decide on facts with durable_rules; every call is served in order by one thread."""
+
+    def __init__(self, policy_set: PolicySet, timeout: float = 30.0):
+        self.timeout = timeout
+        self._requests: queue.Queue = queue.Queue()
+        self._serials = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._hits: list[str] = []
+        self._loaded: _Loaded | None = None
+        self._closed = False
+        self._host = None
+        self._thread = threading.Thread(target=self._serve, name="goodwill-rules", daemon=True)
+        self._thread.start()
+        try:
+            self._call(self._install, policy_set)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def policy_set(self) -> PolicySet:
+        """Return the policies in force."""
+        return self._loaded.policy_set
+
+    def decide(self, fact: dict) -> list[Match]:
+        """Return the rules that fire on an enriched event, with why each matched."""
+        return self._call(self._decide, fact)
+
+    def reload(self, folder=None) -> list[PolicyError]:
+        """Load a folder (default: the current one) and swap it in; on errors keep the old policies."""
+        folder = folder or self.policy_set.folder
+        try:
+            policy_set = load_policy_set(folder)
+        except PolicyErrors as exc:
+            return exc.errors
+        try:
+            self._call(self._install, policy_set)
+        except Exception as exc:  # the engine refused what validation let through: keep the old
+            return [PolicyError(f"the rules engine refused these policies: {exc}", str(folder))]
+        return []
+
+    def close(self) -> None:
+        """Stop the engine thread; later calls raise RuntimeError."""
+        if not self._closed:
+            self._closed = True
+            self._requests.put(None)
+            self._thread.join(timeout=self.timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def _call(self, function, *args):
+        if self._closed:
+            raise RuntimeError("the rules engine is closed")
+        future: Future = Future()
+        self._requests.put((function, args, future))
+        return future.result(timeout=self.timeout)
+
+    def _serve(self) -> None:
+        self._host = _ThreadlessHost()
+        while True:
+            request = self._requests.get()
+            if request is None:
+                return
+            function, args, future = request
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function(*args))
+            except BaseException as exc:  # hand every failure to the caller, keep serving
+                future.set_exception(exc)
+
+    def _install(self, policy_set: PolicySet) -> None:
+        compiled = compile_policy_set(policy_set, next(self._serials))
+        definitions = {}
+        for ruleset in compiled:
+            # durable_rules takes the `run` callables out of the dict it is given: copy.
+            definition = copy.deepcopy(ruleset.definition)
+            for name, body in definition.items():
+                body["run"] = self._recorder(name)
+            definitions[ruleset.name] = definition
+        if definitions:
+            self._host.set_rulesets(definitions)
+        for ruleset in compiled:
+            self._evaluate(ruleset.name, warmup_fact(SID, f"warmup-{next(self._ids)}"))
+        by_pass: dict[tuple[int, bool], list[CompiledRuleset]] = {}
+        for ruleset in compiled:
+            by_pass.setdefault((ruleset.policy_index, ruleset.fallback), []).append(ruleset)
+        self._loaded = _Loaded(policy_set, by_pass)
+
+    def _recorder(self, name: str):
+        # Exactly one parameter: durable_rules runs a two-parameter callable as async.
+        def record(c):
+            if name != WARMUP_RULE:
+                self._hits.append(name)
+        return record
+
+    def _decide(self, fact: dict) -> list[Match]:
+        loaded = self._loaded
+
+        def matching(current: dict, index: int, fallback: bool) -> set[int]:
+            found = set()
+            for ruleset in loaded.rulesets.get((index, fallback), []):
+                found.update(self._assert(ruleset, current))
+            return found
+
+        return decide_with(loaded.policy_set, fact, matching)
+
+    def _assert(self, ruleset: CompiledRuleset, fact: dict) -> set[int]:
+        self._hits = []
+        message = durable_fact(fact, ruleset.inputs, SID, str(next(self._ids)), ruleset.fallback)
+        self._evaluate(ruleset.name, message)
+        return {ruleset.rules[name] for name in self._hits}
+
+    def _evaluate(self, ruleset: str, message: dict) -> None:
+        # Every evaluation uses one session per ruleset and retracts its fact afterwards:
+        # durable_rules' delete_state frees memory it then reads (crashes, error 102 later),
+        # and a new session per fact would grow memory without end.
+        try:
+            self._host.assert_fact(ruleset, message)
+        except MessageNotHandledException:
+            pass
+        finally:
+            try:
+                self._host.retract_fact(ruleset, message)
+            except MessageNotHandledException:
+                pass

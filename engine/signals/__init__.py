@@ -1,0 +1,131 @@
+"""Read a post the way a support lead would: is it a complaint, a question, praise, urgent?
+
+`analyze(text)` returns a dict, attached to the fact as `signals`. Every key is always present
+and every value is JSON:
+
+    complaint, question, praise, urgency   float 0..1, 3 decimals
+    is_complaint, is_question, is_praise, is_urgent
+                                           bool, the score at or above THRESHOLD (0.5)
+    language   str, ISO 639 code ("en", "es", "ru", ...), "und" when too little text to tell
+    covered    bool, the lexicons have words of that language (False: route by language;
+               the scores then rest on emoji, hashtags and punctuation only)
+    cues       {"complaint": [str], "question": [...], "praise": [...], "urgency": [...],
+                "negated": [str]}: why each score is what it is, e.g. "phrase: refund",
+               "negated: not happy", "sarcasm: thanks for nothing", "waiting time: 45 minute",
+               "hashtag: #fail", "emoji: 😡", "punctuation: ?!"; `negated` lists phrases that
+               did not count because they were negated ("not bad")
+    details    {"order_numbers": [str], "booking_refs", "case_numbers", "tracking_numbers",
+                "flight_numbers", "emails", "amounts", "phones", "postcodes", "zip_codes"}
+               (plus any kind a business's lexicon adds), values as written in the post
+    order_number, booking_ref, case_number, tracking_number, flight_number, email, amount,
+    phone, postcode, zip_code
+                                           str | None, the first of each detail list
+
+A score combines its cues as independent evidence, 1 - (1 - w1)(1 - w2)...; complaint and
+praise then temper each other (praise with a strong complaint is mostly a complaint). The
+words, weights and patterns live in `engine/signals/data/*.yaml`; a business adds its own
+files in the folder named by GOODWILL_LEXICONS.
+"""
+import os
+
+from engine.sentiment import sentiment
+from engine.settings import LEXICONS_VARIABLE
+from engine.signals import details as detail_patterns
+from engine.signals.cues import Reader, read
+from engine.signals.language import UNDETERMINED, detect
+from engine.signals.lexicon import (SIGNALS, Lexicon, LexiconError, LexiconErrors,
+                                    cached_lexicon, load_lexicon)
+from engine.signals.tokens import tokenize
+
+# Where a score becomes a yes. Measured, not guessed (bench/triage.py): a single weak
+# complaint cue with no praise beside it is already a complaint more often than not.
+FLAG_AT = {"complaint": 0.2, "question": 0.5, "praise": 0.4, "urgency": 0.5}
+# Complaint and praise pull each other down: score * (1 - other) ** TEMPER.
+TEMPER = 1.5
+# VADER reads English only; its negative tone is one more cue for a complaint.
+TONE_LANGUAGES = ("en", UNDETERMINED)
+TONE_WEIGHT = 0.5
+TONE_CAP = 0.5
+FLAGS = {"complaint": "is_complaint", "question": "is_question", "praise": "is_praise",
+         "urgency": "is_urgent"}
+
+__all__ = ["LexiconError", "LexiconErrors", "analyze", "load_lexicon", "mask", "validate_lexicons"]
+
+
+def analyze(text: str | None, lexicon: Lexicon | None = None) -> dict:
+    """Return the signals of a post (see the module docstring for every key)."""
+    lexicon = lexicon or default_lexicon()
+    text = text or ""
+    tokens, tags = tokenize(text)
+    stopwords = {code: lang.stopwords for code, lang in lexicon.languages.items() if lang.stopwords}
+    language = detect(text, tokens, stopwords)
+    reader = _reader(lexicon, language)
+    cues = read(text, tokens, tags, reader)
+    tone = sentiment(text) if language in TONE_LANGUAGES and reader.covered else 0.0
+    if tone < 0:
+        cues.add("complaint", f"tone: {tone:+.2f}", min(TONE_CAP, -tone * TONE_WEIGHT))
+    raw = {signal: _combine(cues.by_signal[signal].values()) for signal in SIGNALS}
+    scores = {signal: raw[signal] for signal in SIGNALS}
+    scores["complaint"] = raw["complaint"] * (1 - raw["praise"]) ** TEMPER
+    scores["praise"] = raw["praise"] * (1 - raw["complaint"]) ** TEMPER
+    found = detail_patterns.extract(text, lexicon.details)
+    return {
+        **{signal: round(score, 3) for signal, score in scores.items()},
+        **{FLAGS[signal]: score >= FLAG_AT[signal] for signal, score in scores.items()},
+        "language": language,
+        "covered": reader.covered,
+        "cues": {**{signal: _ranked(cues.by_signal[signal]) for signal in SIGNALS},
+                 "negated": cues.negated},
+        "details": found,
+        **{detail_patterns.singular(kind): values[0] if values else None
+           for kind, values in found.items()},
+    }
+
+
+def mask(text: str | None, lexicon: Lexicon | None = None) -> str | None:
+    """Return the text with emails and phone numbers masked, for logs."""
+    if not text:
+        return text
+    return detail_patterns.mask(text, (lexicon or default_lexicon()).details)
+
+
+def default_lexicon() -> Lexicon:
+    """Return the shipped lexicon merged with GOODWILL_LEXICONS, loaded once per folder."""
+    # Read the one variable rather than all Settings: this runs for every post.
+    return cached_lexicon(os.environ.get(LEXICONS_VARIABLE) or None)
+
+
+def validate_lexicons(folder=None) -> list[LexiconError]:
+    """Return every mistake in the shipped lexicon files plus a folder of a business's own."""
+    try:
+        load_lexicon(folder)
+    except LexiconErrors as exc:
+        return exc.errors
+    return []
+
+
+def _reader(lexicon: Lexicon, language: str) -> Reader:
+    """Return the reader of a language, built once per lexicon."""
+    if language not in lexicon.readers:
+        everyday = lexicon.languages.get("any")
+        if language == UNDETERMINED:
+            # Too little text to tell: a short "gracias!" or "thanks!" still counts.
+            chosen = list(lexicon.languages.values())
+        else:
+            chosen = [lang for code, lang in lexicon.languages.items() if code == language]
+            chosen += [everyday] if everyday else []
+        lexicon.readers[language] = Reader.build(chosen)
+    return lexicon.readers[language]
+
+
+def _combine(weights) -> float:
+    """Combine cue weights as independent evidence."""
+    doubt = 1.0
+    for weight in weights:
+        doubt *= 1 - weight
+    return 1 - doubt
+
+
+def _ranked(found: dict[str, float]) -> list[str]:
+    """List cue descriptions, strongest first."""
+    return [cue for cue, _ in sorted(found.items(), key=lambda item: -item[1])]

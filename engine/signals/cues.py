@@ -1,0 +1,145 @@
+"""Turn a post into cues: phrases (with negation, intensifiers, contrast), hashtags, emoji,
+waiting times, repeated punctuation and capitals, each with the weight it adds to a signal."""
+import re
+from dataclasses import dataclass, field
+
+from engine.signals.lexicon import SIGNALS, Language, Waiting
+from engine.signals.matcher import Hit, Matcher
+from engine.signals.tokens import Token
+
+NEGATION_REACH = 3       # "not really that bad": the negator may sit a few words before
+INTENSIFIER_BOOST = 0.3  # an intensifier closes this share of the gap to certainty
+CONTRAST_DISCOUNT = 0.5  # "thanks, but ...": what comes before `but` counts half
+WAITING_REACH = 4
+QUESTION_MARK = 0.6
+EXASPERATED = 0.35       # "?!" mixed runs read as disbelief
+REPEATED_QUESTION = 0.2
+REPEATED_EXCLAMATION = 0.2
+CAPITALS = 0.15
+_PUNCTUATION_RUN = re.compile(r"[?!]{2,}")
+_SHOUTED = re.compile(r"\b[A-Z]{4,}\b")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+
+
+@dataclass
+class Reader:
+    """What reading one language needs: its phrases and word lists, merged with `any`."""
+
+    matcher: Matcher
+    negators: set
+    intensifiers: set
+    contrasts: set
+    waiting: Waiting
+    covered: bool
+
+    @classmethod
+    def build(cls, languages: list[Language]) -> "Reader":
+        """Merge languages (one and `any`, or all of them for an undetermined text)."""
+        ignored = set().union(*(lang.ignored for lang in languages))
+        entries = [(phrase, group) for lang in languages for phrase, group in lang.entries
+                   if phrase.key not in ignored]
+        waiting = Waiting(max((lang.waiting.weight for lang in languages), default=0.0))
+        for lang in languages:
+            waiting.words |= lang.waiting.words
+            waiting.quantities |= lang.waiting.quantities
+            waiting.units.update(lang.waiting.units)
+        return cls(Matcher(entries), *(set().union(*(getattr(lang, name) for lang in languages))
+                                       for name in ("negators", "intensifiers", "contrasts")),
+                   waiting, any(lang.covered() for lang in languages))
+
+
+@dataclass
+class Cues:
+    """The cues found, per signal, as (description, weight); and phrases negation cancelled."""
+
+    by_signal: dict = field(default_factory=lambda: {s: {} for s in SIGNALS})
+    negated: list = field(default_factory=list)
+
+    def add(self, signal: str, cue: str, weight: float) -> None:
+        """Record a cue; the same description twice counts once, at its larger weight."""
+        found = self.by_signal[signal]
+        found[cue] = max(weight, found.get(cue, 0.0))
+
+
+def read(text: str, tokens: list[Token], tags: list[str], reader: Reader) -> Cues:
+    """Collect every cue of a post."""
+    cues = Cues()
+    last_contrast = max((i for i, t in enumerate(tokens) if t.text in reader.contrasts), default=-1)
+    for hit in reader.matcher.words(tokens):
+        _phrase(cues, hit, tokens, reader, before_contrast=hit.end <= last_contrast)
+    for hit in reader.matcher.hashtags(tags) + reader.matcher.symbols_in(text):
+        label = "hashtag" if hit.kind == "hashtag" else "emoji" if not hit.shown.isascii() else "emoticon"
+        for _, group in hit.entries:
+            if group.negation == "required":
+                continue  # a hashtag or an emoji is never negated
+            cues.add(group.signal, f"{group.cue if group.cue != 'phrase' else label}: {hit.shown}",
+                     group.weight)
+    _waiting(cues, tokens, reader.waiting)
+    _punctuation(cues, _URL.sub(" ", text))
+    if any(cue.startswith("sarcasm:") for cue in cues.by_signal["complaint"]):
+        # Once a post is ironic, its kind words are part of the irony ("This is awesome. #sarcasm").
+        cues.negated.extend(f"ironic {cue}" for cue in cues.by_signal["praise"])
+        cues.by_signal["praise"] = {}
+    return cues
+
+
+def _phrase(cues: Cues, hit: Hit, tokens: list[Token], reader: Reader, before_contrast: bool) -> None:
+    negator = _negator(tokens, hit.start, reader)
+    boosted = hit.start > 0 and tokens[hit.start - 1].text in reader.intensifiers \
+        and tokens[hit.start - 1].clause == tokens[hit.start].clause
+    first = negator if negator is not None else hit.start - 1 if boosted else hit.start
+    shown = " ".join(t.text for t in tokens[first:hit.end])
+    for _, group in {id(g): (p, g) for p, g in hit.entries}.values():
+        if group.negation == "flips" and negator is not None:
+            if shown not in cues.negated:
+                cues.negated.append(shown)
+            continue
+        if group.negation == "required" and negator is None:
+            continue
+        weight = group.weight + (1 - group.weight) * INTENSIFIER_BOOST if boosted else group.weight
+        suffix = ""
+        if before_contrast and group.signal in ("complaint", "praise"):
+            weight *= CONTRAST_DISCOUNT
+            suffix = " (before a `but`)"
+        cues.add(group.signal, f"{group.cue}: {shown}{suffix}", weight)
+
+
+def _negator(tokens: list[Token], start: int, reader: Reader) -> int | None:
+    """Return where a negator stands shortly before the phrase, in the same clause."""
+    for i in range(start - 1, max(start - 1 - NEGATION_REACH, -1), -1):
+        if tokens[i].clause != tokens[start].clause:
+            return None
+        if tokens[i].text in reader.negators:
+            return i
+    return None
+
+
+def _waiting(cues: Cues, tokens: list[Token], waiting: Waiting) -> None:
+    """Find "45 minute delay", "on hold for 2 hours": a duration next to a waiting word."""
+    if not waiting.weight:
+        return
+    for i, token in enumerate(tokens[1:], start=1):
+        unit = waiting.units.get(token.text)
+        quantity = tokens[i - 1]
+        if unit is None or not (quantity.kind == "number" or quantity.text in waiting.quantities):
+            continue
+        near = tokens[max(i - 1 - WAITING_REACH, 0): i + 1 + WAITING_REACH]
+        if any(t.text in waiting.words and t.sentence == token.sentence for t in near):
+            cues.add("complaint", f"waiting time: {quantity.text} {unit}", waiting.weight)
+
+
+def _punctuation(cues: Cues, text: str) -> None:
+    """Question marks ask; "?!" and "??" read as disbelief; capitals and "!!" raise the voice."""
+    if "?" in text:
+        cues.add("question", "punctuation: ?", QUESTION_MARK)
+    for run in dict.fromkeys(m.group()[:6] for m in _PUNCTUATION_RUN.finditer(text)):
+        if "?" in run and "!" in run:
+            cues.add("complaint", f"punctuation: {run}", EXASPERATED)
+        elif "?" in run:
+            cues.add("complaint", f"punctuation: {run}", REPEATED_QUESTION)
+        else:
+            cues.add("urgency", f"punctuation: {run}", REPEATED_EXCLAMATION)
+    shouted = _SHOUTED.search(text)
+    if shouted and cues.by_signal["complaint"]:
+        cues.add("complaint", f"capitals: {shouted.group()}", CAPITALS)
+        cues.add("urgency", f"capitals: {shouted.group()}", CAPITALS)

@@ -1,0 +1,65 @@
+"""Split a post into folded words, numbers and hashtags, remembering where clauses break."""
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Every alternative advances over a class with no overlap, so scanning stays linear on any input.
+_TOKEN = re.compile(
+    r"(?P<url>(?:https?://|www\.)\S+)"
+    r"|(?P<mention>@\w+)"
+    r"|(?P<tag>#\w+)"
+    r"|(?P<number>\d+(?:[.,:]\d+)*)"
+    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+    r"|(?P<stop>[.!?;:()\"“”…\n]+|\s[-–—]\s)"
+    r"|(?P<pause>,)")
+_APOSTROPHES = str.maketrans("", "", "'’")
+_APOSTROPHE = re.compile("['’]")
+# French and Italian elide a short word into the next (l'avion, n'est, qu'il): split those,
+# while English contractions (doesn't, can't) stay one word.
+_ELIDED = {"qu", "jusqu", "lorsqu", "puisqu", "dell", "all", "dall", "nell", "sull", "un"}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word or number: its folded text, its kind, and its clause and sentence."""
+
+    text: str
+    kind: str
+    clause: int
+    sentence: int
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """Fold case and accents and drop apostrophes, so "Doesn't" and "doesnt" meet."""
+    bare = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
+    return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+
+
+def tokenize(text: str) -> tuple[list[Token], list[str]]:
+    """Return the words and numbers of a text, and its hashtags (folded, without `#`)."""
+    tokens, tags = [], []
+    clause = sentence = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            tokens.extend(Token(fold(part), kind, clause, sentence)
+                          for part in _unelide(match.group()))
+        elif kind == "number":
+            tokens.append(Token(match.group(), kind, clause, sentence))
+        elif kind == "tag":
+            tags.append(fold(match.group()[1:]))
+        elif kind == "stop":
+            clause, sentence = clause + 1, sentence + 1
+        elif kind == "pause":
+            clause += 1
+    return tokens, tags
+
+
+def _unelide(word: str) -> list[str]:
+    """Split elided articles and pronouns off the word they lean on."""
+    parts = _APOSTROPHE.split(word, maxsplit=1)
+    if len(parts) == 2 and (len(parts[0]) == 1 or parts[0].casefold() in _ELIDED):
+        return [parts[0], *_unelide(parts[1])]
+    return [word]

@@ -1,0 +1,1 @@
+"""Google Business Profile reviews through Pub/Sub push: `POST /webhooks/google`."""

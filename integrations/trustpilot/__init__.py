@@ -1,0 +1,1 @@
+"""Trustpilot service reviews through Trustpilot's webhooks: `POST /webhooks/trustpilot`."""

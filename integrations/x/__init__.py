@@ -1,0 +1,1 @@
+"""X (Twitter) through the Account Activity API: `GET|POST /webhooks/x`."""
