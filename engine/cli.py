@@ -166,7 +166,7 @@ def cmd_simulate(args) -> int:
     from engine.simulate import simulate
 
     event = json.loads(args.event.read_text())
-    print(simulate(Settings.from_env(), event, explain=args.explain))
+    print(simulate(Settings.from_env(), event, explain_rules=args.explain))
     return 0
 
 

@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
                         create_engine, event)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -42,7 +42,9 @@ class Base(DeclarativeBase):
 
 class InboxEvent(Base):
     __tablename__ = "inbox_events"
-    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_inbox_source_event"),)
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_inbox_source_event"),
+                      Index("ix_inbox_platform_external", "platform", "external_id"),
+                      Index("ix_inbox_platform_thread", "platform", "thread"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     source: Mapped[str] = mapped_column(String(40))

@@ -21,15 +21,31 @@ def is_from_brand(event: dict, source: str = "events") -> bool:
     return handle == event["brand"].lstrip("@").casefold()
 
 
-def resolve_thread(session: Session, row: InboxEvent, event: dict) -> str:
-    """Find the conversation of an event: its own thread, or that of the event it answers."""
+def find_thread(session: Session, platform: str, event: dict) -> str | None:
+    """Find an event's conversation from what is stored; None while its start is unknown.
+
+    A reply names only the event it answers; walking up the stored chain of replies reaches
+    one whose thread is known (the first event of a conversation always knows its own).
+    """
     if event.get("thread"):
         return event["thread"]
-    parent = session.scalar(select(InboxEvent).where(
-        InboxEvent.platform == row.platform, InboxEvent.external_id == event["in_reply_to"]))
-    if parent is not None and parent.thread:
-        return parent.thread
-    return event["in_reply_to"] or event["id"]
+    target, seen = event.get("in_reply_to"), set()
+    while target and target not in seen:
+        seen.add(target)
+        parent = session.scalar(select(InboxEvent).where(
+            InboxEvent.platform == platform, InboxEvent.external_id == target).limit(1))
+        if parent is None:
+            return None
+        if parent.thread:
+            return parent.thread
+        target = parent.payload.get("in_reply_to")
+    return None
+
+
+def resolve_thread(session: Session, row: InboxEvent, event: dict) -> str:
+    """Settle an event's conversation: as stored, else the event it answers starts one."""
+    return row.thread or find_thread(session, row.platform, event) or event["in_reply_to"] \
+        or event["id"]
 
 
 def is_first_in_thread(session: Session, row: InboxEvent) -> bool:

@@ -17,14 +17,17 @@ BUILTIN = {"policy": "goodwill", "policy_version": "builtin"}
 
 
 def claim_event(make_session, worker_id: str) -> str | None:
-    """Claim the oldest waiting event whose author has no earlier event still waiting."""
+    """Claim the oldest waiting event with no earlier one of its author or conversation waiting."""
     now = utcnow()
     earlier = aliased(InboxEvent)
-    # One author's events are decided in the order they happened, whichever worker takes them.
+    # An author's events, and a conversation's, are decided in the order they happened,
+    # whichever worker takes them.
     blocked = exists().where(earlier.platform == InboxEvent.platform,
-                             earlier.author_id == InboxEvent.author_id,
                              earlier.status == "received",
-                             earlier.occurred_at < InboxEvent.occurred_at)
+                             earlier.occurred_at < InboxEvent.occurred_at,
+                             or_(earlier.author_id == InboxEvent.author_id,
+                                 and_(InboxEvent.thread.is_not(None),
+                                      earlier.thread == InboxEvent.thread)))
     free = and_(InboxEvent.status == "received",
                 or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now))
     with make_session.begin() as session:

@@ -46,22 +46,27 @@ TEMPER = 1.5
 TONE_LANGUAGES = ("en", UNDETERMINED)
 TONE_WEIGHT = 0.5
 TONE_CAP = 0.5
+# VADER's time grows with the square of the length: a long post's tone is read from its start.
+TONE_CHARS = 1000
 FLAGS = {"complaint": "is_complaint", "question": "is_question", "praise": "is_praise",
          "urgency": "is_urgent"}
 
 __all__ = ["LexiconError", "LexiconErrors", "analyze", "load_lexicon", "mask", "validate_lexicons"]
 
 
-def analyze(text: str | None, lexicon: Lexicon | None = None) -> dict:
-    """Return the signals of a post (see the module docstring for every key)."""
+def analyze(text: str | None, lexicon: Lexicon | None = None, tone: float | None = None) -> dict:
+    """Return the signals of a post (see the module docstring); `tone`: its VADER score if known."""
     lexicon = lexicon or default_lexicon()
     text = text or ""
-    tokens, tags = tokenize(text)
+    tokens, tags, asked = tokenize(text)
     stopwords = {code: lang.stopwords for code, lang in lexicon.languages.items() if lang.stopwords}
     language = detect(text, tokens, stopwords)
     reader = _reader(lexicon, language)
-    cues = read(text, tokens, tags, reader)
-    tone = sentiment(text) if language in TONE_LANGUAGES and reader.covered else 0.0
+    cues = read(text, tokens, tags, asked, reader)
+    if language not in TONE_LANGUAGES or not reader.covered:
+        tone = 0.0
+    elif tone is None:
+        tone = sentiment(text[:TONE_CHARS])
     if tone < 0:
         cues.add("complaint", f"tone: {tone:+.2f}", min(TONE_CAP, -tone * TONE_WEIGHT))
     raw = {signal: _combine(cues.by_signal[signal].values()) for signal in SIGNALS}

@@ -10,6 +10,7 @@ from engine.signals.tokens import Token
 NEGATION_REACH = 3       # "not really that bad": the negator may sit a few words before
 INTENSIFIER_BOOST = 0.3  # an intensifier closes this share of the gap to certainty
 CONTRAST_DISCOUNT = 0.5  # "thanks, but ...": what comes before `but` counts half
+ASKED_DISCOUNT = 0.5     # "how is this good service?": kind words in a question count half
 WAITING_REACH = 4
 QUESTION_MARK = 0.6
 EXASPERATED = 0.35       # "?!" mixed runs read as disbelief
@@ -42,7 +43,7 @@ class Reader:
         for lang in languages:
             waiting.words |= lang.waiting.words
             waiting.quantities |= lang.waiting.quantities
-            waiting.units.update(lang.waiting.units)
+            waiting.units |= lang.waiting.units
         return cls(Matcher(entries), *(set().union(*(getattr(lang, name) for lang in languages))
                                        for name in ("negators", "intensifiers", "contrasts")),
                    waiting, any(lang.covered() for lang in languages))
@@ -61,12 +62,18 @@ class Cues:
         found[cue] = max(weight, found.get(cue, 0.0))
 
 
-def read(text: str, tokens: list[Token], tags: list[str], reader: Reader) -> Cues:
+def read(text: str, tokens: list[Token], tags: list[str], asked: set[int], reader: Reader) -> Cues:
     """Collect every cue of a post."""
     cues = Cues()
     last_contrast = max((i for i, t in enumerate(tokens) if t.text in reader.contrasts), default=-1)
-    for hit in reader.matcher.words(tokens):
-        _phrase(cues, hit, tokens, reader, before_contrast=hit.end <= last_contrast)
+    hits = reader.matcher.words(tokens)
+    negators = [_negator(tokens, hit.start, reader) for hit in hits]
+    negating = set(negators)
+    for hit, negator in zip(hits, negators):
+        if hit.end - hit.start == 1 and hit.start in negating:
+            continue  # a negator says what it says through the phrase it negates
+        _phrase(cues, hit, tokens, negator, before_contrast=hit.end <= last_contrast,
+                in_question=tokens[hit.start].sentence in asked, reader=reader)
     for hit in reader.matcher.hashtags(tags) + reader.matcher.symbols_in(text):
         label = "hashtag" if hit.kind == "hashtag" else "emoji" if not hit.shown.isascii() else "emoticon"
         for _, group in hit.entries:
@@ -83,13 +90,13 @@ def read(text: str, tokens: list[Token], tags: list[str], reader: Reader) -> Cue
     return cues
 
 
-def _phrase(cues: Cues, hit: Hit, tokens: list[Token], reader: Reader, before_contrast: bool) -> None:
-    negator = _negator(tokens, hit.start, reader)
+def _phrase(cues: Cues, hit: Hit, tokens: list[Token], negator: int | None, before_contrast: bool,
+            in_question: bool, reader: Reader) -> None:
     boosted = hit.start > 0 and tokens[hit.start - 1].text in reader.intensifiers \
         and tokens[hit.start - 1].clause == tokens[hit.start].clause
     first = negator if negator is not None else hit.start - 1 if boosted else hit.start
     shown = " ".join(t.text for t in tokens[first:hit.end])
-    for _, group in {id(g): (p, g) for p, g in hit.entries}.values():
+    for group in {id(g): g for _, g in hit.entries}.values():
         if group.negation == "flips" and negator is not None:
             if shown not in cues.negated:
                 cues.negated.append(shown)
@@ -101,6 +108,9 @@ def _phrase(cues: Cues, hit: Hit, tokens: list[Token], reader: Reader, before_co
         if before_contrast and group.signal in ("complaint", "praise"):
             weight *= CONTRAST_DISCOUNT
             suffix = " (before a `but`)"
+        elif in_question and group.signal == "praise":
+            weight *= ASKED_DISCOUNT
+            suffix = " (in a question)"
         cues.add(group.signal, f"{group.cue}: {shown}{suffix}", weight)
 
 
@@ -119,13 +129,13 @@ def _waiting(cues: Cues, tokens: list[Token], waiting: Waiting) -> None:
     if not waiting.weight:
         return
     for i, token in enumerate(tokens[1:], start=1):
-        unit = waiting.units.get(token.text)
         quantity = tokens[i - 1]
-        if unit is None or not (quantity.kind == "number" or quantity.text in waiting.quantities):
+        if token.text not in waiting.units or not (
+                quantity.kind == "number" or quantity.text in waiting.quantities):
             continue
         near = tokens[max(i - 1 - WAITING_REACH, 0): i + 1 + WAITING_REACH]
         if any(t.text in waiting.words and t.sentence == token.sentence for t in near):
-            cues.add("complaint", f"waiting time: {quantity.text} {unit}", waiting.weight)
+            cues.add("complaint", f"waiting time: {quantity.text} {token.text}", waiting.weight)
 
 
 def _punctuation(cues: Cues, text: str) -> None:

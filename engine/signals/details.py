@@ -19,15 +19,17 @@ def find(text: str, patterns: dict[str, list[re.Pattern]]) -> list[tuple[str, in
     Kinds are tried in the order the lexicon files list them, so the ones named by a word
     ("order 20931") claim their digits before the bare shapes (a ZIP code, a phone number).
     """
-    claimed = [m.span() for m in _URL.finditer(text)]
+    taken = bytearray(len(text))
+    for link in _URL.finditer(text):
+        taken[link.start():link.end()] = b"\x01" * (link.end() - link.start())
     found = []
     for kind, kind_patterns in patterns.items():
         for pattern in kind_patterns:
             for match in pattern.finditer(text):
                 start, end = match.span("value") if "value" in pattern.groupindex else match.span()
-                if start == end or any(s < end and start < e for s, e in claimed):
+                if start == end or any(taken[start:end]):
                     continue
-                claimed.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
                 found.append((kind, start, end))
     return sorted(found, key=lambda item: item[1])
 

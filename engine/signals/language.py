@@ -1,4 +1,6 @@
 """Tell a post's language from its script and its most common words, with no model to download."""
+import re
+
 from engine.signals.tokens import Token
 
 UNDETERMINED = "und"
@@ -10,6 +12,8 @@ _SCRIPTS = (
     ("zh", ((0x4E00, 0x9FFF),)),
 )
 _REFINED = {"ru": ("uk", "іїєґ"), "ar": ("fa", "پچژگ")}
+# Handles, hashtags and links are names, not words of the post's language.
+_NAMES = re.compile(r"[@#]\w+|(?:https?://|www\.)\S+")
 
 
 def detect(text: str, tokens: list[Token], stopwords: dict[str, set]) -> str:
@@ -26,8 +30,10 @@ def detect(text: str, tokens: list[Token], stopwords: dict[str, set]) -> str:
 
 def _script(text: str) -> str | None:
     """Return the language of a non-Latin script that holds most of the letters, if any."""
+    if text.isascii():
+        return None
     counts, latin = {}, 0
-    for ch in text:
+    for ch in _NAMES.sub(" ", text):
         if not ch.isalpha():
             continue
         point = ord(ch)

@@ -61,7 +61,7 @@ class Waiting:
     weight: float = 0.0
     words: set = field(default_factory=set)
     quantities: set = field(default_factory=set)
-    units: dict = field(default_factory=dict)
+    units: set = field(default_factory=set)
 
 
 @dataclass
@@ -248,9 +248,8 @@ def _read_waiting(src: _File, node: Node, waiting: Waiting) -> None:
     for name in ("words", "quantities"):
         if name in found:
             getattr(waiting, name).update(_words(src, found[name], f"`{name}`"))
-    units = src.mapping(found["units"], "`units`", ()) if "units" in found else None
-    for unit, spellings in (units or {}).items():
-        waiting.units.update(dict.fromkeys(_words(src, spellings, f"the spellings of `{unit}`"), unit))
+    if "units" in found:
+        waiting.units.update(_words(src, found["units"], "`units`"))
 
 
 def _words(src: _File, node: Node, what: str) -> list[str]:

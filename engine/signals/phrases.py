@@ -37,7 +37,7 @@ def strip_variation(text: str) -> str:
 
 def fold_word(text: str) -> str:
     """Fold one word of a word list, refusing phrases where a single word is needed."""
-    tokens, _ = tokenize(text)
+    tokens, _, _ = tokenize(text)
     if len(tokens) != 1:
         raise PhraseError("write one word per entry")
     return tokens[0].text
@@ -84,7 +84,7 @@ def _steps(piece: str) -> list[tuple[str, str]]:
         if len(stem) < MIN_PREFIX:
             raise PhraseError(f"a word ending in `*` needs at least {MIN_PREFIX} letters before it")
         return [("prefix", stem)]
-    tokens, tags = tokenize(piece)
+    tokens, tags, _ = tokenize(piece)
     if tags or not tokens:
         raise PhraseError(f"`{piece}` is not a word; hashtags and emoji go in phrases of their own")
     return [("word", token.text) for token in tokens]

@@ -37,9 +37,10 @@ def fold(word: str) -> str:
     return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
 
 
-def tokenize(text: str) -> tuple[list[Token], list[str]]:
-    """Return the words and numbers of a text, and its hashtags (folded, without `#`)."""
-    tokens, tags = [], []
+def tokenize(text: str) -> tuple[list[Token], list[str], set[int]]:
+    """Return the words and numbers of a text, its hashtags (folded, without `#`), and which
+    sentences end in a question mark."""
+    tokens, tags, asked = [], [], set()
     clause = sentence = 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
@@ -51,10 +52,12 @@ def tokenize(text: str) -> tuple[list[Token], list[str]]:
         elif kind == "tag":
             tags.append(fold(match.group()[1:]))
         elif kind == "stop":
+            if "?" in match.group():
+                asked.add(sentence)
             clause, sentence = clause + 1, sentence + 1
         elif kind == "pause":
             clause += 1
-    return tokens, tags
+    return tokens, tags, asked
 
 
 def _unelide(word: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 03:59:28.960102
+Create Date: 2026-11-30 04:31:31.242190
 """
 from alembic import op
 import sqlalchemy as sa
@@ -64,6 +64,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inbox_events_platform'), ['platform'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_events_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_events_status'), ['status'], unique=False)
+        batch_op.create_index('ix_inbox_platform_external', ['platform', 'external_id'], unique=False)
+        batch_op.create_index('ix_inbox_platform_thread', ['platform', 'thread'], unique=False)
 
     op.create_table('actions',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -169,6 +171,8 @@ def downgrade() -> None:
 
     op.drop_table('actions')
     with op.batch_alter_table('inbox_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbox_platform_thread')
+        batch_op.drop_index('ix_inbox_platform_external')
         batch_op.drop_index(batch_op.f('ix_inbox_events_status'))
         batch_op.drop_index(batch_op.f('ix_inbox_events_received_at'))
         batch_op.drop_index(batch_op.f('ix_inbox_events_platform'))

@@ -1,0 +1,72 @@
+"""Decisions per second: durable_rules (the engine thread) against the plain-Python oracle.
+
+Facts come from the twitter-care corpus (every tweet, with varied history counts), decided
+by the shipped policies. The oracle is the baseline, measured in the same run; the figure
+that matters is the ratio. Both must agree on every fact.
+
+    python bench/engine.py [CONVERSATIONS.json] [--rounds N]
+"""
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.policy import RulesEngine, load_policy_set, oracle_decide  # noqa: E402
+from engine.policy.facts import fact_from_event  # noqa: E402
+from engine.replay import conversation_events  # noqa: E402
+from engine.settings import shipped_policies_dir  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "twitter-care" / "conversations.json"
+
+
+def corpus_facts(path: Path, history_names) -> list[dict]:
+    """Turn every corpus tweet into a fact, cycling history counts so history rules fire too."""
+    facts = []
+    for conversation in json.loads(path.read_text()):
+        for n, event in enumerate(conversation_events(conversation)):
+            counts = {name: (len(facts) * 7 + i) % 12 for i, name in enumerate(sorted(history_names))}
+            facts.append(fact_from_event({
+                **event, "id": f"{event['id']}-{len(facts)}",
+                "history": counts, "conversation": {"first": n == 0, "ticketed": n > 0},
+                "from_brand": event["author"]["handle"] == event["brand"]}, history_names))
+    return facts
+
+
+def timed(decide, facts, rounds: int) -> tuple[float, list]:
+    """Return (decisions per second, the last round's decisions)."""
+    start = time.perf_counter()
+    for _ in range(rounds):
+        results = [[(m.policy.name, m.rule.name) for m in decide(fact)] for fact in facts]
+    return rounds * len(facts) / (time.perf_counter() - start), results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    policy_set = load_policy_set(shipped_policies_dir())
+    facts = corpus_facts(args.corpus, policy_set.history_fields())
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with RulesEngine(policy_set) as engine:
+        engine_rate, engine_results = timed(engine.decide, facts, args.rounds)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    oracle_rate, oracle_results = timed(lambda f: oracle_decide(policy_set, f), facts, args.rounds)
+    disagreements = sum(a != b for a, b in zip(engine_results, oracle_results))
+    rules = sum(len(p.rules) for p in policy_set.policies)
+    print(f"facts: {len(facts)} x {args.rounds} rounds; policies: {len(policy_set.policies)}, "
+          f"rules: {rules}")
+    print(f"oracle (baseline):  {oracle_rate:10.0f} decisions/s   1.00x")
+    print(f"durable_rules:      {engine_rate:10.0f} decisions/s   {engine_rate / oracle_rate:.2f}x")
+    print(f"peak RSS growth while the engine ran: {(rss_after - rss_before) / 1024:.1f} MiB")
+    print(f"disagreements: {disagreements}")
+    return 1 if disagreements else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
