@@ -11,7 +11,7 @@ run: $(VENV)/.installed .env.local
 	$(BIN)/goodwill serve
 
 test: $(VENV)/.installed-test
-	$(BIN)/pytest
+	eval "$$(bash tests/services.sh)"; $(BIN)/pytest
 
 tour: $(VENV)/.installed .env.local
 	@set -a; . ./.env.local; set +a; $(BIN)/goodwill send

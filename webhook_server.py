@@ -27,8 +27,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from integrations.x.adapter import bp as x_bp
     for blueprint in (generic_bp, meta_bp, x_bp, google_bp, trustpilot_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
+    _register_admin_and_metrics(app)
     _register_error_handlers(app)
     return app
+
+
+def _register_admin_and_metrics(app: Flask) -> None:
+    """Add the /admin page and /metrics (engine.admin, engine.metrics)."""
+    from engine.admin import bp as admin_bp
+    from engine.metrics import bp as metrics_bp
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(metrics_bp)
 
 
 def _register_error_handlers(app: Flask) -> None:

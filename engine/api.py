@@ -4,7 +4,10 @@ import hmac
 from flask import Blueprint, current_app, request
 from sqlalchemy import select
 
+from engine import referrals
 from engine.customers import find_customer
+from engine.identities import merges_of
+from engine.ledger import entry_view
 from engine.db import InboxEvent, LedgerEntry, utcnow
 from engine.errors import ApiError
 from engine.outbox import customer_view
@@ -66,8 +69,12 @@ def get_customer(key: str):
             "identities": [{"platform": i.platform, "author_id": i.author_id, "handle": i.handle}
                            for i in customer.identities],
             "balance": view["balance"],
-            "ledger": [{"id": e.id, "kind": e.kind, "points": e.points, "voucher": e.voucher,
-                        "note": e.note, "policy": e.policy, "rule": e.rule,
-                        "event_id": e.event_id, "created_at": _iso(e.created_at)} for e in ledger],
+            "ledger": [entry_view(e) for e in ledger],
             "history": view["history"],
+            "referrals": referrals.claims_by(session, customer.id),
+            "merged": [{"customer_id": m.merged_id, "reason": m.reason, "moved": m.moved,
+                        "at": _iso(m.created_at)} for m in merges_of(session, customer.id)],
         }
+
+
+from engine import loyalty_api  # noqa: E402,F401  (its routes live on this blueprint)

@@ -17,7 +17,17 @@ def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return args.func(args) or 0
+    from sqlalchemy.exc import OperationalError
+
+    from engine.migrate import DatabaseBehind
+    try:
+        return args.func(args) or 0
+    except DatabaseBehind as exc:
+        print(f"goodwill: {exc}", file=sys.stderr)
+    except OperationalError as exc:
+        print(f"goodwill: the database does not answer ({exc.orig}); check GOODWILL_DATABASE_URL",
+              file=sys.stderr)
+    return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +75,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default="http://127.0.0.1:8000")
     p.add_argument("--limit", type=int)
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("outbox", help="outbox maintenance")
+    outbox_sub = p.add_subparsers(required=True, metavar="ACTION")
+    p = outbox_sub.add_parser("retry", help="re-queue dead actions (one with --action, all with --dead)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--action", metavar="ID")
+    which.add_argument("--dead", action="store_true")
+    p.set_defaults(func=cmd_outbox_retry)
+
+    p = sub.add_parser("report", help="the admin page's KPIs as CSV or JSON, for a spreadsheet")
+    p.add_argument("--since", default="30d", help="the period: 24h, 7d, 30d, 12w (default 30d)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", dest="output_format")
+    p.set_defaults(func=cmd_report)
     return parser
 
 
@@ -192,6 +215,32 @@ def cmd_replay(args) -> int:
             status = send_event(args.url, secret, event, session=http).get("status", "error")
             counts[status] = counts.get(status, 0) + 1
     print(json.dumps(counts))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from engine.report import report
+
+    try:
+        print(report(Settings.from_env(), args.since, args.output_format))
+    except ValueError as exc:
+        print(f"goodwill report: --since: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_outbox_retry(args) -> int:
+    from engine.db import make_sessionmaker
+    from engine.redeliver import describe, retry_dead
+
+    make_session = make_sessionmaker(Settings.from_env().database_url)
+    requeued = retry_dead(make_session, args.action)
+    if args.action and not requeued:
+        status = describe(make_session, args.action)
+        print(f"goodwill outbox retry: no action {args.action}" if status is None else
+              f"action {args.action} is {status}, not dead: nothing to retry", file=sys.stderr)
+        return 1 if status is None else 0
+    print(f"re-queued {len(requeued)} dead action(s)" + "".join(f"\n  {i}" for i in requeued))
     return 0
 
 

@@ -2,19 +2,17 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.db import Customer, Identity, LedgerEntry
+from engine import identities
+from engine.db import Customer, Identity, LedgerEntry, utcnow
 
 
 def find_customer(session: Session, key: str) -> Customer | None:
-    """Find a customer by id, `<platform>:<author id>` or `email:<address>`."""
+    """Find a customer by id, `<platform>:<author id>`, `email:`, `phone:` or `member:` key."""
     platform, sep, author_id = key.partition(":")
     if sep:
-        if platform == "email":
-            author_id = author_id.lower()
-        identity = session.scalar(select(Identity).where(Identity.platform == platform,
-                                                         Identity.author_id == author_id))
-        return identity.customer if identity else None
-    return session.get(Customer, key)
+        identity = identities.identity_of(session, platform, author_id)
+        return identities.survivor(session, identity.customer) if identity else None
+    return identities.survivor(session, session.get(Customer, key))
 
 
 def resolve_author(session: Session, event: dict) -> Customer:
@@ -25,32 +23,33 @@ def resolve_author(session: Session, event: dict) -> Customer:
     if identity:
         if author.get("handle") and identity.handle != author["handle"]:
             identity.handle = author["handle"]  # people change handles; the id stays
-        return identity.customer
-    email = (author.get("email") or "").lower() or None
-    customer = find_customer(session, f"email:{email}") if email else None
-    if customer is None:
-        customer = Customer(name=author.get("name") or author.get("handle"), email=email)
-        session.add(customer)
-        session.flush()
-        if email:
-            session.add(Identity(customer_id=customer.id, platform="email", author_id=email))
-    session.add(Identity(customer_id=customer.id, platform=event["platform"],
-                         author_id=author["id"], handle=author.get("handle")))
-    session.flush()
+        customer = identity.customer
+    else:
+        # An offline key (email, phone, member number) already known names the same person.
+        known = [identities.identity_of(session, *key) for key in identities.offline_keys(event)]
+        customer = next((i.customer for i in known if i is not None), None)
+        if customer is None:
+            email = (author.get("email") or "").lower() or None
+            customer = Customer(name=author.get("name") or author.get("handle"), email=email)
+            session.add(customer)
+            session.flush()
+        session.add(Identity(customer_id=customer.id, platform=event["platform"],
+                             author_id=author["id"], handle=author.get("handle")))
+    identities.attach_offline_keys(session, customer, event)
     return customer
 
 
 def balance(session: Session, customer_id: str) -> dict:
-    """Sum the ledger: points, and the vouchers credited and not reversed."""
+    """Sum the ledger: points, and the vouchers credited, not reversed and not expired."""
     points = session.scalar(select(func.coalesce(func.sum(LedgerEntry.points), 0))
                             .where(LedgerEntry.customer_id == customer_id))
-    vouchers: list[str] = []
-    for kind, voucher in session.execute(
-            select(LedgerEntry.kind, LedgerEntry.voucher)
-            .where(LedgerEntry.customer_id == customer_id, LedgerEntry.voucher.is_not(None))
-            .order_by(LedgerEntry.created_at)):
-        if kind == "reversal" and voucher in vouchers:
-            vouchers.remove(voucher)
-        elif kind == "credit":
-            vouchers.append(voucher)
-    return {"points": int(points), "vouchers": vouchers}
+    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.customer_id == customer_id)
+                              .order_by(LedgerEntry.created_at)).all()
+    reversed_ids = {e.reverses for e in entries if e.kind == "reversal"}
+    now = utcnow()
+    live = [e for e in entries if e.kind == "credit" and e.voucher and e.id not in reversed_ids
+            and (e.expires_at is None or e.expires_at > now)]
+    return {"points": int(points), "vouchers": [e.voucher for e in live],
+            "voucher_codes": [{"voucher": e.voucher, "code": e.voucher_code,
+                               "expires_at": e.expires_at.isoformat().replace("+00:00", "Z")
+                               if e.expires_at else None} for e in live]}

@@ -127,6 +127,8 @@ class Customer(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when this record was merged into another; old ids keep finding the survivor.
+    merged_into: Mapped[str | None] = mapped_column(String(32))
 
     identities: Mapped[list["Identity"]] = relationship(back_populates="customer")
 
@@ -163,6 +165,66 @@ class LedgerEntry(Base):
     event_id: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(300), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    brand: Mapped[str | None] = mapped_column(String(200), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Unique: an entry is reversed at most once, whoever asks twice.
+    reverses: Mapped[str | None] = mapped_column(String(32), unique=True)
+    voucher_code: Mapped[str | None] = mapped_column(String(100), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Voucher(Base):
+    """A voucher code of a configured pool, handed out once (ledger_id set when given)."""
+
+    __tablename__ = "vouchers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    pool: Mapped[str] = mapped_column(String(100), index=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ledger_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CustomerMerge(Base):
+    """Audit of one merge: which record went into which, why, and what moved."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    survivor_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    merged_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    moved: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Referral(Base):
+    """A referral claim: pending until the referred person becomes a customer."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    referrer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    claim_event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    referred_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    referred_code: Mapped[str | None] = mapped_column(String(200), index=True)
+    referred_customer_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    ledger_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeskPause(Base):
+    """A help desk that asked Goodwill to stop sending (429 Retry-After) until `paused_until`."""
+
+    __tablename__ = "desk_pauses"
+
+    desk: Mapped[str] = mapped_column(String(60), primary_key=True)
+    paused_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 def make_sessionmaker(url: str) -> sessionmaker:

@@ -10,14 +10,14 @@ from engine import customers, history
 from engine.actions.base import ActionContext, ActionFailed, PermanentActionError
 from engine.actions.registry import action_types
 from engine.db import Action, Customer, InboxEvent, utcnow
+from engine.desk_limits import desk_runnable, pause_desk_if_limited
 
 log = logging.getLogger("goodwill.outbox")
 
-LEASE = timedelta(minutes=5)
 UNFINISHED = ("pending", "retrying", "running")
 
 
-def claim_action(make_session) -> str | None:
+def claim_action(make_session, lease: timedelta) -> str | None:
     """Claim the oldest due action whose conversation has no earlier unfinished action."""
     now = utcnow()
     earlier = aliased(Action)
@@ -29,13 +29,13 @@ def claim_action(make_session) -> str | None:
                Action.next_attempt_at <= now)
     with make_session.begin() as session:
         candidates = session.scalars(
-            select(Action.id).where(due, or_(Action.sequence_key.is_(None), ~blocked))
+            select(Action.id).where(due, or_(Action.sequence_key.is_(None), ~blocked), desk_runnable(now))
             .order_by(Action.next_attempt_at, Action.created_at).limit(5)
             .with_for_update(skip_locked=True)).all()
         for action_id in candidates:
             claimed = session.execute(
                 update(Action).where(Action.id == action_id, due)
-                .values(status="running", lease_until=now + LEASE,
+                .values(status="running", lease_until=now + lease,
                         attempts=Action.attempts + 1)).rowcount
             if claimed:
                 return action_id
@@ -56,6 +56,7 @@ def run_action(runtime, action_id: str) -> None:
         result, error, status, delay = None, str(exc), "dead", None
     except ActionFailed as exc:
         result, error, status, delay = None, str(exc), "retrying", exc.retry_after
+        pause_desk_if_limited(runtime.sessionmaker, exc)
     except Exception as exc:
         # A bug in one action must not stop the others: log it with its rule, retry it.
         log.exception("action %s (%s/%s) raised", action_id, ctx.policy, ctx.rule)

@@ -1,6 +1,7 @@
 """One Goodwill process: its database, its rules engine, its clients and worker threads."""
 import logging
 import threading
+from datetime import timedelta
 
 from engine.db import make_sessionmaker
 from engine.outbox import claim_action, run_action
@@ -57,13 +58,14 @@ class Runtime:
         if self._rules is not None:
             self._rules.close()
 
-    def work_once(self, worker_id: str = "inline") -> bool:
+    def work_once(self) -> bool:
         """Do one unit of work (an event or an action); False when there was none."""
-        event_id = claim_event(self.sessionmaker, worker_id)
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        event_id = claim_event(self.sessionmaker, lease)
         if event_id:
             process_event(self, event_id)
             return True
-        action_id = claim_action(self.sessionmaker)
+        action_id = claim_action(self.sessionmaker, lease)
         if action_id:
             run_action(self, action_id)
             return True
@@ -72,7 +74,7 @@ class Runtime:
     def _work(self, worker_id: str) -> None:
         while not self._stop.is_set():
             try:
-                busy = self.work_once(worker_id)
+                busy = self.work_once()
             except Exception:
                 log.exception("%s: unexpected error; carrying on", worker_id)
                 busy = False

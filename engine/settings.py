@@ -32,6 +32,7 @@ class Settings:
     crm_webhook_url: str | None = None
     crm_webhook_secret: str | None = None
     max_attempts: int = 5
+    lease_seconds: float = 120.0
     backoff_base: float = 2.0
     webhook_max_bytes: int = 1024 * 1024
     meta_app_secret: str | None = None
@@ -63,6 +64,7 @@ class Settings:
             admin_password=env.get("GOODWILL_ADMIN_PASSWORD") or None,
             crm_webhook_url=env.get("GOODWILL_CRM_WEBHOOK_URL") or None,
             crm_webhook_secret=env.get("GOODWILL_CRM_WEBHOOK_SECRET") or None,
+            lease_seconds=float(env.get("GOODWILL_LEASE_SECONDS", defaults.lease_seconds)),
             max_attempts=int(env.get("GOODWILL_MAX_ATTEMPTS", defaults.max_attempts)),
             backoff_base=float(env.get("GOODWILL_BACKOFF_BASE", defaults.backoff_base)),
             webhook_max_bytes=int(env.get("GOODWILL_WEBHOOK_MAX_BYTES", defaults.webhook_max_bytes)),

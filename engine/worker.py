@@ -11,12 +11,11 @@ from engine.db import Action, Conversation, Decision, InboxEvent, utcnow
 
 log = logging.getLogger("goodwill.worker")
 
-LEASE = timedelta(minutes=2)
 MAX_EVENT_ATTEMPTS = 5
 BUILTIN = {"policy": "goodwill", "policy_version": "builtin"}
 
 
-def claim_event(make_session, worker_id: str) -> str | None:
+def claim_event(make_session, lease: timedelta) -> str | None:
     """Claim the oldest waiting event with no earlier one of its author or conversation waiting."""
     now = utcnow()
     earlier = aliased(InboxEvent)
@@ -39,7 +38,7 @@ def claim_event(make_session, worker_id: str) -> str | None:
             # The conditional update is the claim: only one worker sees rowcount 1.
             claimed = session.execute(
                 update(InboxEvent).where(InboxEvent.id == event_id, free)
-                .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)).rowcount
+                .values(lease_until=now + lease, attempts=InboxEvent.attempts + 1)).rowcount
             if claimed:
                 return event_id
     return None

@@ -66,7 +66,7 @@ class Goodwill:
 
 def start_goodwill(tmp_path, desk_url, policies=None, workers=1, **overrides) -> tuple:
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'goodwill.db'}",
+        database_url=overrides.pop("database_url", f"sqlite:///{tmp_path / 'goodwill.db'}"),
         zendesk_url=desk_url, zendesk_email="agent@example.com", zendesk_token="test-token",
         webhook_secret="whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(),
         api_token=secrets.token_urlsafe(16), backoff_base=0.05, **overrides)

@@ -181,6 +181,7 @@ SCENARIOS = {
     ("get", "/api/v2/groups/{group_id}"): lambda c: c.call("GET", "/api/v2/groups/20001.json"),
     ("post", "/api/v2/groups"): lambda c: c.call("POST", "/api/v2/groups.json",
                                                  json={"group": {"name": "Escalations", "description": "Hot"}}),
+    ("get", "/api/v2/ticket_fields"): lambda c: c.call("GET", "/api/v2/ticket_fields.json"),
     ("get", "/api/v2/search"): lambda c: (
         c.ticket(external_id="goodwill:twitter:5"), c.user(name="Mary", email="mary@example.com"),
         c.call("GET", "/api/v2/search.json", params={"query": "type:ticket external_id:goodwill:twitter:5"}),

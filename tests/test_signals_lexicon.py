@@ -45,7 +45,8 @@ def test_a_business_can_silence_a_shipped_phrase(tmp_path):
         """)
     text = "Ordered the Fail Safe lock from you"
     assert "phrase: fail" in analyze(text)["cues"]["complaint"]
-    assert analyze(text, load_lexicon(tmp_path))["cues"]["complaint"] == []
+    silenced = analyze(text, load_lexicon(tmp_path))
+    assert "phrase: fail" not in silenced["cues"]["complaint"] and not silenced["is_complaint"]
 
 
 def test_the_setting_names_the_folder_of_extra_files(tmp_path, monkeypatch):
@@ -75,7 +76,7 @@ def test_a_business_adds_a_language(tmp_path):
         """)
     signals = analyze("Moje zamówienie nie dotarło i nic nie działa", load_lexicon(tmp_path))
     assert signals["language"] == "pl" and signals["covered"]
-    assert "negated: nie dotarlo" in signals["cues"]["complaint"]
+    assert "negated: nie dotarło" in signals["cues"]["complaint"]
 
 
 def errors_of(folder) -> list[str]:

@@ -126,8 +126,9 @@ def test_a_complaint_becomes_one_ticket_with_tags_post_and_context(client, desk_
     assert ticket["external_id"] == "goodwill:twitter:1001"
     assert ticket["subject"] == "Complaint from Mary" and ticket["priority"] == "high"
     assert set(ticket["tags"]) == {"goodwill", "policy_complaints", "rule_public-complaint",
-                                   "rule_third-complaint-this-month", "social", "complaint",
-                                   "group_social_care"}
+                                   "rule_third-complaint-this-month", "social", "complaint"}
+    social_care = [g for g in get(desk_url, "groups.json")["groups"] if g["name"] == "Social care"]
+    assert ticket["group_id"] == social_care[0]["id"]
     post, note = get(desk_url, f"tickets/{ticket['id']}/comments.json")["comments"]
     assert post["public"] is True and post["author_id"] == ticket["requester_id"]
     assert event["text"] in post["body"] and event["url"] in post["body"]

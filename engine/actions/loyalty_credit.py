@@ -1,28 +1,49 @@
 """`loyalty.credit`: points or a voucher into the ledger, once per thing rewarded."""
+from datetime import timedelta
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from engine import ledger, referrals
 from engine.actions.base import ActionContext, ActionType, PermanentActionError
 from engine.actions.registry import register
 from engine.actions.templates import render
-from engine.db import LedgerEntry, utcnow
 from engine.history import parse_history_name
 
 
+DURATION = validate.Regexp(r"^\d+[mhd]$", error="must be a duration such as 90d, 12h or 30m")
+
+
 class LimitSchema(Schema):
+    """Per customer (`max` per `within`), per rule per day, and the brand's daily points."""
+
+    max = fields.Integer(strict=True, validate=validate.Range(min=1))
+    within = fields.String(validate=DURATION)
+    rule_per_day = fields.Integer(strict=True, validate=validate.Range(min=0))
+    brand_points_per_day = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+    @validates_schema
+    def max_with_within(self, data, **kwargs):
+        if ("max" in data) != ("within" in data):
+            raise ValidationError("give max and within together", "within")
+        if not data:
+            raise ValidationError("give max and within, rule_per_day or brand_points_per_day")
+
+
+class BurstSchema(Schema):
     max = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    within = fields.String(required=True, validate=validate.Regexp(
-        r"^\d+[mhd]$", error="must be a duration such as 90d, 12h or 30m"))
+    within = fields.String(required=True, validate=DURATION)
 
 
 class CreditParams(Schema):
     points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
     voucher = fields.String(load_default=None)
+    voucher_days = fields.Integer(load_default=365, strict=True, validate=validate.Range(min=1))
     note = fields.String(load_default=None)
     limit = fields.Nested(LimitSchema, load_default=None)
     key = fields.String(load_default="per_event",
                         validate=validate.OneOf(["per_event", "per_referred"]))
+    burst = fields.Nested(BurstSchema, load_default=None)
 
     @validates_schema
     def something_to_credit(self, data, **kwargs):
@@ -30,62 +51,61 @@ class CreditParams(Schema):
             raise ValidationError("give points or a voucher", "points")
 
 
-def reward_key(ctx: ActionContext, params: dict) -> str:
-    """Say what is rewarded: the event itself, or the referred person whoever referred them."""
-    rule = f"{ctx.policy}/{ctx.rule}"
-    if params["key"] == "per_referred":
-        referred = ctx.event.get("referred") or {}
-        who = (referred.get("email") or "").lower() or referred.get("code")
-        if not who:
-            raise PermanentActionError("a per_referred credit needs referred.email or referred.code")
-        return f"{rule}:referred:{who}"
-    return f"{rule}:{ctx.event['platform']}:{ctx.event['id']}"
+def _window(duration: str) -> timedelta:
+    return parse_history_name(f"limit_{duration}")[1]
 
 
 @register
 class LoyaltyCredit(ActionType):
+    """Credit points or a voucher; with `key: per_referred`, pay a referral once confirmed."""
+
     name = "loyalty.credit"
     Params = CreditParams
     template_fields = ("note",)
 
     def label(self, params: dict) -> str:
         what = f"voucher {params['voucher']}" if params.get("voucher") else f"{params['points']} points"
-        limit = params.get("limit")
-        return f"credit {what}" + (f", at most {limit['max']} per {limit['within']}" if limit else "")
+        limit = params.get("limit") or {}
+        if params.get("key") == "per_referred":
+            what += " to the referrer once the referred person joins"
+        return f"credit {what}" + (f", at most {limit['max']} per {limit['within']}"
+                                   if limit.get("max") else "")
 
     def execute(self, ctx: ActionContext, params: dict) -> dict:
         customer_id = ctx.customer.get("id")
         if customer_id is None:
             raise PermanentActionError("the event has no customer to credit")
-        key = reward_key(ctx, params)
+        note = render(params["note"], ctx.fact) if params.get("note") else None
         try:
-            return self._credit(ctx, params, customer_id, key)
+            with ctx.sessionmaker.begin() as session:
+                if params["key"] == "per_referred":
+                    return self._referral(session, ctx, params, customer_id, note)
+                limit = params.get("limit")
+                return ledger.credit(
+                    session, customer_id=customer_id,
+                    key=f"{ctx.policy}/{ctx.rule}:{ctx.event['platform']}:{ctx.event['id']}",
+                    points=params["points"], voucher=params.get("voucher"), note=note,
+                    policy=ctx.policy, rule=ctx.rule, event_id=ctx.inbox_id,
+                    brand=ctx.event.get("brand"), limit=limit,
+                    window=_window(limit["within"]) if limit and limit.get("within") else None,
+                    voucher_days=params["voucher_days"])
         except IntegrityError:
             # Another worker wrote the same key first: the ledger's unique key decided.
             return {"credited": False, "reason": "already rewarded"}
 
-    def _credit(self, ctx: ActionContext, params: dict, customer_id: str, key: str) -> dict:
-        with ctx.sessionmaker.begin() as session:
-            existing = session.scalar(select(LedgerEntry).where(LedgerEntry.key == key))
-            if existing is not None:
-                return {"credited": False, "reason": "already rewarded", "ledger_id": existing.id}
-            if params.get("limit") and self._over_limit(session, customer_id, ctx, params["limit"]):
-                limit = params["limit"]
-                return {"credited": False, "limited": True,
-                        "reason": f"limit of {limit['max']} per {limit['within']} reached"}
-            entry = LedgerEntry(customer_id=customer_id, points=params["points"],
-                                voucher=params.get("voucher"), policy=ctx.policy, rule=ctx.rule,
-                                event_id=ctx.inbox_id, key=key,
-                                note=render(params["note"], ctx.fact) if params.get("note") else None)
-            session.add(entry)
-        return {"credited": True, "ledger_id": entry.id, "points": entry.points,
-                "voucher": entry.voucher, "note": entry.note}
-
     @staticmethod
-    def _over_limit(session, customer_id: str, ctx: ActionContext, limit: dict) -> bool:
-        _, window = parse_history_name(f"limit_{limit['within']}")
-        given = session.scalar(select(func.count(LedgerEntry.id)).where(
-            LedgerEntry.customer_id == customer_id, LedgerEntry.kind == "credit",
-            LedgerEntry.policy == ctx.policy, LedgerEntry.rule == ctx.rule,
-            LedgerEntry.created_at >= utcnow() - window))
-        return given >= limit["max"]
+    def _referral(session, ctx: ActionContext, params: dict, customer_id: str, note) -> dict:
+        """A claim waits for its friend; a signup or purchase confirms the claims waiting for it."""
+        if ctx.event["kind"] == "referral":
+            referred = ctx.event.get("referred") or {}
+            if not (referred.get("email") or referred.get("code")):
+                raise PermanentActionError("a per_referred credit needs referred.email or referred.code")
+            burst = params.get("burst") or referrals.DEFAULT_BURST
+            claim = referrals.claim(session, referrer_id=customer_id, claim_event_id=ctx.inbox_id,
+                                    referred=referred, burst=burst,
+                                    burst_window=_window(burst["within"]))
+            return {"credited": False, "referral": claim,
+                    "reason": claim["reason"] or "waiting for the referred person to join"}
+        return referrals.confirm(session, customer_id=customer_id, event=ctx.event,
+                                 points=params["points"], voucher=params.get("voucher"), note=note,
+                                 policy=ctx.policy, rule=ctx.rule, event_id=ctx.inbox_id)

@@ -4,11 +4,14 @@ from marshmallow import Schema, ValidationError, fields, validate
 from engine.actions.base import ActionContext, ActionType, PermanentActionError
 from engine.actions.registry import register
 from engine.actions.templates import fields_in, render
+from engine.policy.factpaths import template_path_ok
 from integrations.zendesk.ticket_body import (brand_reply_note, context_note, default_subject,
                                               event_marker, has_marker, post_comment, zendesk_tag)
 
 PRIORITIES = ["low", "normal", "high", "urgent"]
 TICKET_TYPES = ["question", "incident", "problem", "task"]
+# The Zendesk user field that shows agents the customer's loyalty points.
+BALANCE_FIELD = "goodwill_points"
 
 
 def check_template(template: str) -> None:
@@ -19,6 +22,18 @@ def check_template(template: str) -> None:
         raise ValidationError(f"not a valid template: {exc}") from exc
     if "" in names:
         raise ValidationError("name a field inside each {}, such as {author.name}")
+
+
+def check_field_templates(templates: dict) -> None:
+    """Refuse custom field templates that are broken or show what the event does not have."""
+    for name, template in templates.items():
+        try:
+            check_template(template)
+        except ValidationError as exc:
+            raise ValidationError(f"field {name}: {exc.messages[0]}") from exc
+        unknown = [path for path in fields_in(template) if not template_path_ok(path)]
+        if unknown:
+            raise ValidationError(f"field {name} shows {{{unknown[0]}}}, which is not a field of the event")
 
 
 class NameOrId(fields.String):
@@ -38,6 +53,11 @@ class TicketParams(Schema):
     type = fields.String(load_default=None, validate=validate.OneOf(TICKET_TYPES))
     subject = fields.String(load_default=None, validate=check_template)
     note = fields.String(load_default=None, validate=check_template)
+    reply = fields.String(load_default=None, validate=check_template)
+    # `fields` in the policy; the attribute has another name because Schema.fields is taken.
+    custom_fields = fields.Dict(keys=NameOrId(), values=fields.String(), load_default=None,
+                                data_key="fields", validate=check_field_templates)
+    problem = fields.String(load_default=None, validate=check_template)
 
 
 class NoteParams(Schema):
@@ -50,7 +70,8 @@ def conversation_external_id(event: dict) -> str:
     return f"goodwill:{event['platform']}:{event.get('thread') or event['id']}"
 
 
-def _desk(ctx: ActionContext):
+def desk_service(ctx: ActionContext):
+    """Return the help desk client the runtime shares with actions."""
     try:
         return ctx.services["desk"]
     except KeyError:
@@ -63,25 +84,57 @@ def _decisions(ctx: ActionContext) -> list[dict]:
                               "rule": ctx.rule, "why": ctx.why}]
 
 
-def ticket_routing(params: dict, decisions: list[dict]) -> dict:
-    """Work out tags, group and assignee; names Goodwill cannot resolve to ids travel as tags."""
+def ticket_routing(params: dict, decisions: list[dict], names) -> tuple[dict, list[str]]:
+    """Work out tags, group and assignee, and say which names Zendesk did not know.
+
+    A name Zendesk does not know travels as a tag (group_<name>, assignee_<name>) rather than
+    failing the ticket: the customer still reaches an agent, and a view or trigger can route it.
+    """
     tags = ["goodwill"]
     for decision in decisions:
         tags += [f"policy_{decision['policy']}", f"rule_{decision['rule']}"]
     tags += params.get("tags") or []
     routing = {"group_id": None, "assignee_id": None, "assignee_email": None}
+    remarks = []
     group, assignee = params.get("group"), params.get("assignee")
-    if group and group.isdigit():
-        routing["group_id"] = int(group)
-    elif group:
-        tags.append(f"group_{group}")
-    if assignee and assignee.isdigit():
-        routing["assignee_id"] = int(assignee)
-    elif assignee and "@" in assignee:
+    if group:
+        routing["group_id"] = int(group) if group.isdigit() else names.group_id(group)
+        if routing["group_id"] is None:
+            tags.append(f"group_{group}")
+            remarks.append(f"Zendesk has no group named {group!r}: tagged group_{zendesk_tag(group)} instead.")
+    if assignee and "@" in assignee:
         routing["assignee_email"] = assignee
     elif assignee:
-        tags.append(f"assignee_{assignee}")
-    return {"tags": list(dict.fromkeys(zendesk_tag(t) for t in tags)), **routing}
+        routing["assignee_id"] = int(assignee) if assignee.isdigit() else names.agent_id(assignee)
+        if routing["assignee_id"] is None:
+            tags.append(f"assignee_{assignee}")
+            remarks.append(f"Zendesk has no agent named {assignee!r}: "
+                           f"tagged assignee_{zendesk_tag(assignee)} instead.")
+    return {"tags": list(dict.fromkeys(zendesk_tag(t) for t in tags)), **routing}, remarks
+
+
+def custom_field_values(params: dict, fact: dict, names) -> tuple[list[dict], list[str]]:
+    """Fill the policy's custom fields from the event; say which field names Zendesk did not know."""
+    values, remarks = [], []
+    for name, template in (params.get("custom_fields") or {}).items():
+        field_id = int(name) if name.isdigit() else names.field_id(name)
+        if field_id is None:
+            remarks.append(f"Zendesk has no ticket field named {name!r}: left unset.")
+        else:
+            values.append({"id": field_id, "value": render(template, fact)})
+    return values, remarks
+
+
+def problem_external_id(key: str) -> str:
+    """Name the problem ticket that gathers the incidents with this key."""
+    return f"goodwill:problem:{zendesk_tag(key)}"
+
+
+def _requester(ctx: ActionContext, desk) -> int:
+    """Return the Zendesk user of the event's author, with the linked customer's email and points."""
+    balance = (ctx.customer.get("balance") or {}).get("points") or 0
+    return desk.ensure_requester(ctx.event, email=ctx.customer.get("email"),
+                                 user_fields={BALANCE_FIELD: balance})
 
 
 def _result(desk, ticket_id: int, operation: str) -> dict:
@@ -92,7 +145,7 @@ def _result(desk, ticket_id: int, operation: str) -> dict:
 class ZendeskTicket(ActionType):
     name = "zendesk.ticket"
     Params = TicketParams
-    template_fields = ("subject", "note")
+    template_fields = ("subject", "note", "reply", "problem")
 
     def label(self, params: dict) -> str:
         kind = f"{params['type']} " if params.get("type") else ""
@@ -103,10 +156,12 @@ class ZendeskTicket(ActionType):
             text += f" assigned to {params['assignee']}"
         if params.get("tags"):
             text += f" tagged {', '.join(params['tags'])}"
+        if params.get("problem"):
+            text += f", as an incident of the problem {params['problem']!r}"
         return text
 
     def execute(self, ctx: ActionContext, params: dict) -> dict:
-        desk, event = _desk(ctx), ctx.event
+        desk, event = desk_service(ctx), ctx.event
         marker = event_marker(event["id"])
         tickets = desk.find_conversation_tickets(conversation_external_id(event))
         latest = tickets[-1] if tickets else None
@@ -120,32 +175,48 @@ class ZendeskTicket(ActionType):
         reopen = latest["status"] == "solved"
         # Whoever wrote in the thread (a second person too) is the comment's author.
         desk.add_comment(latest["id"], post_comment(event, marker), public=True,
-                         author_id=desk.ensure_requester(event), reopen=reopen)
+                         author_id=_requester(ctx, desk), reopen=reopen)
         return _result(desk, latest["id"], "reopened" if reopen else "commented")
 
     def _create(self, ctx, params, desk, marker, follow_up_of):
         event = ctx.event
         subject = render(params["subject"], ctx.fact).strip() if params.get("subject") else ""
+        routing, remarks = ticket_routing(params, _decisions(ctx), desk.names)
+        custom_fields, field_remarks = custom_field_values(params, ctx.fact, desk.names)
+        problem_id = self._problem(ctx, params, desk)
         ticket = desk.create_ticket(
-            external_id=conversation_external_id(event), requester_id=desk.ensure_requester(event),
+            external_id=conversation_external_id(event), requester_id=_requester(ctx, desk),
             subject=subject or default_subject(event), body=post_comment(event, marker),
             idempotency_key=ctx.idempotency_key, priority=params.get("priority") or "normal",
-            ticket_type=params.get("type"), follow_up_of=follow_up_of,
-            **ticket_routing(params, _decisions(ctx)))
-        self._add_context(ctx, params, desk, ticket["id"], marker)
+            ticket_type="incident" if problem_id else params.get("type"), follow_up_of=follow_up_of,
+            custom_fields=custom_fields, problem_id=problem_id, **routing)
+        self._add_context(ctx, params, desk, ticket["id"], marker, remarks + field_remarks)
         return _result(desk, ticket["id"], "follow_up" if follow_up_of else "created")
 
-    def _add_context(self, ctx, params, desk, ticket_id, marker):
+    @staticmethod
+    def _problem(ctx, params, desk) -> int | None:
+        key = render(params["problem"], ctx.fact).strip() if params.get("problem") else ""
+        if not key:
+            return None
+        return desk.ensure_problem(
+            problem_external_id(key), subject=f"Problem: {key}",
+            body=f"Goodwill gathers the social posts about {key!r} as incidents of this problem "
+                 "ticket: solving it answers them all.")
+
+    def _add_context(self, ctx, params, desk, ticket_id, marker, remarks):
         # The context is an internal note, so the customer never receives rules and history.
         note = render(params["note"], ctx.fact) if params.get("note") else None
+        reply = render(params["reply"], ctx.fact) if params.get("reply") else None
         desk.add_comment(ticket_id, context_note(ctx.event, ctx.fact, ctx.customer, _decisions(ctx),
-                                                 marker, note), public=False)
+                                                 marker, note, reply, remarks), public=False)
 
     def _resume(self, ctx, params, desk, ticket, comments, marker, has_earlier_ticket):
         if not has_marker(comments[0]["body"], marker):
             return _result(desk, ticket["id"], "commented")
         if not any(has_marker(c["body"], marker) and not c["public"] for c in comments):
-            self._add_context(ctx, params, desk, ticket["id"], marker)
+            remarks = (ticket_routing(params, _decisions(ctx), desk.names)[1]
+                       + custom_field_values(params, ctx.fact, desk.names)[1])
+            self._add_context(ctx, params, desk, ticket["id"], marker, remarks)
         return _result(desk, ticket["id"], "follow_up" if has_earlier_ticket else "created")
 
 
@@ -159,7 +230,7 @@ class ZendeskNote(ActionType):
         return "add the brand's reply to the conversation's Zendesk ticket as an internal note"
 
     def execute(self, ctx: ActionContext, params: dict) -> dict:
-        desk, event = _desk(ctx), ctx.event
+        desk, event = desk_service(ctx), ctx.event
         tickets = desk.find_conversation_tickets(conversation_external_id(event))
         if not tickets:
             return {"skipped": "no ticket"}

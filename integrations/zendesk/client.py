@@ -1,5 +1,6 @@
 """Goodwill's Zendesk client: zenpy pointed at any Zendesk-compatible base URL."""
 import contextvars
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -10,6 +11,8 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Ticket, User
 
 from engine.actions.base import ActionFailed, PermanentActionError
+from engine.desk_limits import DeskRateLimited
+from integrations.zendesk.directory import NameDirectory
 
 # zenpy builds every URL as https://<subdomain>.<domain>/api/v2/... and has no setting for a
 # scheme, a port or a path prefix (the stand-in lives at http://127.0.0.1:8001). So zenpy talks to
@@ -26,6 +29,10 @@ _call_headers: contextvars.ContextVar[dict] = contextvars.ContextVar("desk_call_
 SOCIAL_IDENTITY_TYPES = {"twitter", "facebook"}
 # 409: Zendesk refused a concurrent update of the same ticket; trying again succeeds.
 _RETRYABLE_CLIENT_ERRORS = {408, 409, 429}
+# Below this share of the minute's allowance left, the sender spreads its remaining requests
+# over the rest of the minute rather than running into a 429; one wait is at most MAX_PACING s.
+LOW_ALLOWANCE_SHARE = 0.1
+MAX_PACING = 2.0
 
 
 def _retry_after(response) -> float | None:
@@ -40,6 +47,22 @@ def _retry_after(response) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+def pacing_delay(headers) -> float:
+    """Return how long to wait before the next request, given Zendesk's rate-limit headers."""
+    try:
+        limit = int(headers.get("X-Rate-Limit") or headers["ratelimit-limit"])
+        remaining = int(headers.get("X-Rate-Limit-Remaining") or headers["ratelimit-remaining"])
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    if remaining >= limit * LOW_ALLOWANCE_SHARE:
+        return 0.0
+    try:
+        window_left = float(headers.get("ratelimit-reset") or 60)
+    except ValueError:
+        window_left = 60.0
+    return min(MAX_PACING, window_left / (remaining + 1))
 
 
 def _describe(response) -> str:
@@ -67,6 +90,9 @@ def raise_for_desk_status(response) -> None:
     if status < 400:
         return
     message = f"Zendesk answered {status} to {response.request.method} {response.url}: {_describe(response)}"
+    if status == 429:
+        # Zendesk always says when to come back; without it, wait a minute (its window).
+        raise DeskRateLimited(message, retry_after=_retry_after(response) or 60.0)
     if status >= 500 or status in _RETRYABLE_CLIENT_ERRORS:
         raise ActionFailed(message, retry_after=_retry_after(response))
     raise PermanentActionError(message)
@@ -110,6 +136,9 @@ class DeskSession(requests.Session):
         except requests.RequestException as exc:
             raise ActionFailed(f"cannot reach Zendesk at {self.base_url}: {exc}") from exc
         raise_for_desk_status(response)
+        delay = pacing_delay(response.headers)
+        if delay:
+            time.sleep(delay)
         return response
 
 
@@ -129,28 +158,38 @@ class DeskClient:
         # No cache: a ticket's status must be read fresh (zenpy keeps tickets for 30 s).
         self.zenpy = Zenpy(subdomain=_SUBDOMAIN, domain=_DOMAIN, email=email, token=token,
                            session=DeskSession(self.base_url), timeout=timeout, disable_cache=True)
+        self.names = NameDirectory(self.zenpy)
 
     def ticket_url(self, ticket_id: int) -> str:
         """Return the address where an agent opens this ticket."""
         return f"{self.base_url}/agent/tickets/{ticket_id}"
 
-    def ensure_requester(self, event: dict) -> int:
-        """Return the Zendesk user of the event's author, creating them with their social identity."""
+    def ensure_requester(self, event: dict, email: str | None = None, user_fields: dict | None = None,
+                         update_existing: bool = False) -> int:
+        """Return the Zendesk user of the event's author, creating them with their social identity.
+
+        `email` is the customer's address once linked; `user_fields` are written on creation, and
+        on an existing user too when `update_existing` is set.
+        """
         author = event.get("author") or {}
         platform = event["platform"]
         external_id = f"goodwill:{platform}:{author['id']}"
         # Once Goodwill knows a user, leave them as agents may have edited them (name, email).
         for user in self.zenpy.users.search(external_id=external_id):
+            if update_existing and user_fields:
+                self.zenpy.users.create_or_update(User(external_id=external_id, user_fields=user_fields))
             return user.id
         bare = {"name": author.get("name") or author.get("handle") or f"{platform} user {author['id']}",
                 "external_id": external_id, "role": "end-user", "skip_verify_email": True}
+        if user_fields:
+            bare["user_fields"] = user_fields
         extras = {}
         if platform in SOCIAL_IDENTITY_TYPES:
             # Zendesk identifies X users by screen name and Facebook users by their numeric id.
             value = author.get("handle") if platform == "twitter" else None
             extras["identities"] = [{"type": platform, "value": value or str(author["id"])}]
-        if author.get("email"):
-            extras["email"] = author["email"]
+        if author.get("email") or email:
+            extras["email"] = author.get("email") or email
         # create_or_update, not create: a second worker racing on the same author updates the user
         # the first one made instead of failing on the taken external_id.
         try:
@@ -176,10 +215,12 @@ class DeskClient:
                       idempotency_key: str, priority: str | None = None, ticket_type: str | None = None,
                       tags: list[str] = (), group_id: int | None = None,
                       assignee_id: int | None = None, assignee_email: str | None = None,
-                      follow_up_of: int | None = None) -> dict:
+                      follow_up_of: int | None = None, custom_fields: list[dict] = (),
+                      problem_id: int | None = None) -> dict:
         """Create a ticket whose first comment is the requester's public post; return the ticket."""
         fields = {"external_id": external_id, "requester_id": requester_id, "subject": subject,
                   "comment": Comment(body=body, public=True, author_id=requester_id),
+                  "custom_fields": list(custom_fields) or None, "problem_id": problem_id,
                   "priority": priority, "type": ticket_type, "tags": list(tags), "group_id": group_id,
                   "assignee_id": assignee_id, "assignee_email": assignee_email,
                   "via_followup_source_id": follow_up_of}
@@ -187,6 +228,17 @@ class DeskClient:
         with _headers({"Idempotency-Key": idempotency_key}):
             audit = self.zenpy.tickets.create(ticket)
         return _ticket_view(audit.ticket)
+
+    def ensure_problem(self, external_id: str, subject: str, body: str) -> int:
+        """Return the problem ticket with this external_id, creating it (as the API agent) if none."""
+        for ticket in self.zenpy.tickets(external_id=external_id):
+            return ticket.id
+        # The key comes from the external_id alone, so racing workers send the same request and
+        # Zendesk answers both with the one ticket it made.
+        problem = Ticket(external_id=external_id, subject=subject, type="problem",
+                         tags=["goodwill", "goodwill_problem"], comment=Comment(body=body, public=False))
+        with _headers({"Idempotency-Key": external_id}):
+            return self.zenpy.tickets.create(problem).ticket.id
 
     def add_comment(self, ticket_id: int, body: str, public: bool, author_id: int | None = None,
                     reopen: bool = False) -> dict:

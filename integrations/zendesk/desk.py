@@ -20,7 +20,8 @@ from werkzeug.serving import make_server
 
 from .desk_api import register_api
 from .desk_base import DeskError
-from .desk_ops import DEFAULT_GROUPS, DEFAULT_RATE_LIMIT, DeskState, fault_error, rate_limited
+from .desk_ops import (DEFAULT_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_TICKET_FIELDS, DeskState, fault_error,
+                       rate_limited)
 
 
 def _login(authorization):
@@ -45,11 +46,11 @@ def _ticket_pages(desk):
             for ticket in reversed(desk.tickets.listing())]
 
 
-def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS):
-    """Return a desk app with fresh in-memory records, an allowance of rate_limit requests a minute, and groups."""
+def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket_fields=DEFAULT_TICKET_FIELDS):
+    """Return a desk app with fresh records, an allowance of rate_limit requests a minute, groups and ticket fields."""
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
-    desk = DeskState(rate_limit=rate_limit, groups=groups)
+    desk = DeskState(rate_limit=rate_limit, groups=groups, ticket_fields=ticket_fields)
     register_api(app, desk)
 
     @app.before_request

@@ -189,6 +189,11 @@ def register_api(app, desk):
     def create_group():
         return jsonify({"group": group_json(desk.groups.create(_member("group")))}), 201
 
+    @route("/api/v2/ticket_fields")
+    def list_ticket_fields():
+        return jsonify({"ticket_fields": [{"url": url(f"ticket_fields/{field['id']}"), **field}
+                                          for field in desk.ticket_fields], "count": len(desk.ticket_fields)})
+
     @route("/api/v2/search")
     def search():
         query = request.args.get("query", "")

@@ -7,7 +7,7 @@ import threading
 import time
 from http import HTTPStatus
 
-from .desk_base import DeskError, bad_request
+from .desk_base import DeskError, bad_request, now_iso
 from .desk_tickets import TicketBook
 from .desk_users import GroupBook, UserBook
 
@@ -17,8 +17,11 @@ RATE_WINDOW_SECONDS = 60
 DEFAULT_RATE_LIMIT = 2500
 # A fresh account has its default group; "Social care" is where the shipped policies route tickets.
 DEFAULT_GROUPS = ("Support", "Social care")
+# Custom text fields an account might keep for social tickets (Zendesk's /ticket_fields).
+DEFAULT_TICKET_FIELDS = ("Social platform", "Sentiment")
 # Separate id ranges per kind, so that a user id sent where a ticket id belongs finds nothing.
-_FIRST_IDS = {"ticket": 1, "user": 10001, "group": 20001, "identity": 30001, "audit": 40001, "event": 50001}
+_FIRST_IDS = {"ticket": 1, "user": 10001, "group": 20001, "identity": 30001, "audit": 40001, "event": 50001,
+               "ticket_field": 60001}
 
 
 class IdempotencyCache:
@@ -150,16 +153,28 @@ def fault_error(fault):
     return DeskError(status, body, headers)
 
 
+def custom_text_field(field_id, title, position):
+    """Return a custom text ticket field as Zendesk describes it."""
+    now = now_iso()
+    return {"id": field_id, "type": "text", "title": title, "raw_title": title, "description": "",
+            "raw_description": "", "position": position, "active": True, "required": False,
+            "collapsed_for_agents": False, "title_in_portal": title,
+            "raw_title_in_portal": title, "visible_in_portal": False, "editable_in_portal": False,
+            "required_in_portal": False, "created_at": now, "updated_at": now, "removable": True}
+
+
 class DeskState:
     """Everything one desk holds; every read and write happens under `lock` (the server is threaded)."""
 
-    def __init__(self, rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS):
+    def __init__(self, rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket_fields=DEFAULT_TICKET_FIELDS):
         self.lock = threading.RLock()
         self._counters = {kind: itertools.count(first) for kind, first in _FIRST_IDS.items()}
         self.users = UserBook(self.next_id)
         self.groups = GroupBook(self.next_id, groups)
         self.tickets = TicketBook(self.users, self.groups, self.next_id)
         self.jobs = {}
+        self.ticket_fields = [custom_text_field(self.next_id("ticket_field"), title, position)
+                              for position, title in enumerate(ticket_fields)]
         self.idempotency = IdempotencyCache()
         self.rate = RateWindow(rate_limit)
         self.faults = FaultQueue()

@@ -96,8 +96,12 @@ def decision_line(decision: dict) -> str:
 
 
 def context_note(event: dict, fact: dict, customer: dict, decisions: list[dict], marker: str,
-                 note: str | None = None) -> str:
-    """Write Goodwill's internal note: who posted where, their standing, and every rule that fired."""
+                 note: str | None = None, reply: str | None = None, remarks: list[str] = ()) -> str:
+    """Write Goodwill's internal note: who posted where, their standing, and every rule that fired.
+
+    `reply` is the policy's suggested answer to the customer; `remarks` say what Goodwill could
+    not do as the policy asked (a group Zendesk does not have).
+    """
     # The fact's author is the event's author plus what enrichment learned (followers, verified).
     author = fact.get("author") or event.get("author") or {}
     history = {**(fact.get("history") or {}), **(customer.get("history") or {})}
@@ -114,5 +118,9 @@ def context_note(event: dict, fact: dict, customer: dict, decisions: list[dict],
     lines.append("History: " + (", ".join(f"{name} {count}" for name, count in sorted(history.items()))
                                 or "none recorded"))
     lines.append(f"Loyalty balance: {_balance_line(customer.get('balance') or {})}")
-    lines += ["", *(decision_line(d) for d in decisions), "", marker]
-    return "\n".join(lines)
+    lines += ["", *(decision_line(d) for d in decisions)]
+    if reply:
+        lines += ["", "Suggested reply:", reply]
+    if remarks:
+        lines += ["", *remarks]
+    return "\n".join([*lines, "", marker])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 04:31:31.242190
+Create Date: 2026-11-30 04:40:39.029007
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,11 +31,18 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('email', sa.String(length=320), nullable=True),
     sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('merged_into', sa.String(length=32), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
 
+    op.create_table('desk_pauses',
+    sa.Column('desk', sa.String(length=60), nullable=False),
+    sa.Column('paused_until', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('desk')
+    )
     op.create_table('inbox_events',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('source', sa.String(length=40), nullable=False),
@@ -67,6 +74,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_inbox_platform_external', ['platform', 'external_id'], unique=False)
         batch_op.create_index('ix_inbox_platform_thread', ['platform', 'thread'], unique=False)
 
+    op.create_table('vouchers',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('pool', sa.String(length=100), nullable=False),
+    sa.Column('code', sa.String(length=100), nullable=False),
+    sa.Column('expires_at', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('ledger_id', sa.String(length=32), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code'),
+    sa.UniqueConstraint('ledger_id')
+    )
+    with op.batch_alter_table('vouchers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vouchers_pool'), ['pool'], unique=False)
+
     op.create_table('actions',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('event_id', sa.String(length=32), nullable=False),
@@ -96,6 +117,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_actions_next_attempt_at'), ['next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_actions_sequence_key'), ['sequence_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_actions_status'), ['status'], unique=False)
+
+    op.create_table('customer_merges',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('survivor_id', sa.String(length=32), nullable=False),
+    sa.Column('merged_id', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('moved', sa.JSON(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merged_id'], ['customers.id'], ),
+    sa.ForeignKeyConstraint(['survivor_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('customer_merges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_merges_merged_id'), ['merged_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_merges_survivor_id'), ['survivor_id'], unique=False)
 
     op.create_table('decisions',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -139,18 +175,56 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=32), nullable=False),
     sa.Column('key', sa.String(length=300), nullable=False),
     sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('brand', sa.String(length=200), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('reverses', sa.String(length=32), nullable=True),
+    sa.Column('voucher_code', sa.String(length=100), nullable=True),
+    sa.Column('expires_at', engine.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('key')
+    sa.UniqueConstraint('key'),
+    sa.UniqueConstraint('reverses'),
+    sa.UniqueConstraint('voucher_code')
     )
     with op.batch_alter_table('ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_brand'), ['brand'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('referrals',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('referrer_id', sa.String(length=32), nullable=False),
+    sa.Column('claim_event_id', sa.String(length=32), nullable=False),
+    sa.Column('referred_email', sa.String(length=320), nullable=True),
+    sa.Column('referred_code', sa.String(length=200), nullable=True),
+    sa.Column('referred_customer_id', sa.String(length=32), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('ledger_id', sa.String(length=32), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', engine.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['referrer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('claim_event_id')
+    )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_referred_code'), ['referred_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_referred_email'), ['referred_email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_referrer_id'), ['referrer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_status'), ['status'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referrals_status'))
+        batch_op.drop_index(batch_op.f('ix_referrals_referrer_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_referred_email'))
+        batch_op.drop_index(batch_op.f('ix_referrals_referred_code'))
+
+    op.drop_table('referrals')
     with op.batch_alter_table('ledger', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_brand'))
 
     op.drop_table('ledger')
     with op.batch_alter_table('identities', schema=None) as batch_op:
@@ -163,6 +237,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_decisions_event_id'))
 
     op.drop_table('decisions')
+    with op.batch_alter_table('customer_merges', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_merges_survivor_id'))
+        batch_op.drop_index(batch_op.f('ix_customer_merges_merged_id'))
+
+    op.drop_table('customer_merges')
     with op.batch_alter_table('actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_actions_status'))
         batch_op.drop_index(batch_op.f('ix_actions_sequence_key'))
@@ -170,6 +249,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_actions_event_id'))
 
     op.drop_table('actions')
+    with op.batch_alter_table('vouchers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vouchers_pool'))
+
+    op.drop_table('vouchers')
     with op.batch_alter_table('inbox_events', schema=None) as batch_op:
         batch_op.drop_index('ix_inbox_platform_thread')
         batch_op.drop_index('ix_inbox_platform_external')
@@ -181,6 +264,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbox_events_author_id'))
 
     op.drop_table('inbox_events')
+    op.drop_table('desk_pauses')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_email'))
 

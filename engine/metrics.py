@@ -1,0 +1,146 @@
+"""`/metrics`: Prometheus text computed from the database at scrape time.
+
+Reading the database on each scrape makes the numbers the same whichever gunicorn or worker
+process answers. Two counters live in memory and so count for the answering process only:
+signature failures and webhook items skipped (unknown event types or invalid content).
+"""
+import threading
+from collections import Counter
+from datetime import timezone
+
+from flask import Blueprint, Response, current_app, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
+                                    HistogramMetricFamily)
+from prometheus_client.registry import CollectorRegistry
+from sqlalchemy import func, select
+
+from engine.db import Action, Decision, InboxEvent, utcnow
+from engine.errors import ApiError
+from integrations.common import skipped_counts
+
+bp = Blueprint("metrics", __name__)
+
+WAITING = ("pending", "retrying", "running")
+LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+RATE_LIMITED = "Zendesk answered 429%"
+
+_signature_failures: Counter = Counter()
+_signature_lock = threading.Lock()
+
+
+def count_signature_failure(source: str) -> None:
+    """Count one delivery refused for its signature, token or credentials (this process only)."""
+    with _signature_lock:
+        _signature_failures[source] += 1
+
+
+def signature_failures() -> dict[str, int]:
+    """Return the signature failures this process counted, by source."""
+    with _signature_lock:
+        return dict(_signature_failures)
+
+
+@bp.after_app_request
+def _count_refused_webhooks(response):
+    # Every adapter refuses a bad signature, token or credentials with 401/403 before reading it.
+    if request.path.startswith("/webhooks/") and response.status_code in (401, 403):
+        count_signature_failure(request.path.split("/")[2] or "unknown")
+    return response
+
+
+class DatabaseCollector:
+    """Collect Goodwill's counts from the database each time Prometheus scrapes."""
+
+    def __init__(self, make_session):
+        self.make_session = make_session
+
+    def collect(self):
+        with self.make_session() as session:
+            yield from self._events_and_decisions(session)
+            yield from self._actions(session)
+            yield from self._latency(session)
+        yield from _process_counters()
+
+    def _events_and_decisions(self, session):
+        events = GaugeMetricFamily("goodwill_events", "Events in the inbox by source and status",
+                                   labels=["source", "status"])
+        for source, status, n in session.execute(
+                select(InboxEvent.source, InboxEvent.status, func.count())
+                .group_by(InboxEvent.source, InboxEvent.status)):
+            events.add_metric([source, status], n)
+        decisions = CounterMetricFamily("goodwill_decisions", "Decisions by policy and rule",
+                                        labels=["policy", "rule"])
+        for policy, rule, n in session.execute(
+                select(Decision.policy, Decision.rule, func.count())
+                .group_by(Decision.policy, Decision.rule)):
+            decisions.add_metric([policy, rule], n)
+        yield events
+        yield decisions
+
+    def _actions(self, session):
+        actions = GaugeMetricFamily("goodwill_actions", "Outbox actions by type and status",
+                                    labels=["type", "status"])
+        for kind, status, n in session.execute(
+                select(Action.type, Action.status, func.count()).group_by(Action.type, Action.status)):
+            actions.add_metric([kind, status], n)
+        depth, oldest = session.execute(
+            select(func.count(), func.min(Action.created_at)).where(Action.status.in_(WAITING))).one()
+        age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+        limited = session.scalar(select(func.count()).where(
+            Action.status == "retrying", Action.error.like(RATE_LIMITED)))
+        yield actions
+        yield GaugeMetricFamily("goodwill_outbox_depth", "Actions waiting to run or running",
+                                value=depth)
+        yield GaugeMetricFamily("goodwill_outbox_oldest_age_seconds",
+                                "Age of the oldest waiting action (0 when none waits)", value=age)
+        yield GaugeMetricFamily("goodwill_desk_rate_limited_actions",
+                                "Actions paused because Zendesk answered 429", value=limited)
+
+    def _latency(self, session):
+        histogram = HistogramMetricFamily(
+            "goodwill_action_latency_seconds",
+            "From an action being queued to it being done", labels=["type"])
+        by_type: dict[str, list[float]] = {}
+        for kind, created, updated in session.execute(
+                select(Action.type, Action.created_at, Action.updated_at)
+                .where(Action.status == "done")):
+            by_type.setdefault(kind, []).append((updated - created).total_seconds())
+        for kind, seconds in sorted(by_type.items()):
+            buckets = [(str(bound), sum(s <= bound for s in seconds)) for bound in LATENCY_BUCKETS]
+            buckets.append(("+Inf", len(seconds)))
+            histogram.add_metric([kind], buckets, sum(seconds))
+        yield histogram
+
+
+def _aware(value):
+    # SQLite hands back naive datetimes from aggregate functions, whatever the column type.
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _process_counters():
+    failures = CounterMetricFamily("goodwill_signature_failures",
+                                   "Deliveries refused for their signature (this process)",
+                                   labels=["source"])
+    for source, n in sorted(signature_failures().items()):
+        failures.add_metric([source], n)
+    skipped = CounterMetricFamily("goodwill_webhook_items_skipped",
+                                  "Items acknowledged but not stored (this process)",
+                                  labels=["source", "event_type", "reason"])
+    for (source, event_type, reason), n in sorted(skipped_counts().items()):
+        skipped.add_metric([source, event_type, reason], n)
+    yield failures
+    yield skipped
+
+
+@bp.get("/metrics")
+def metrics():
+    """Answer the Prometheus text of the counts in the database and this process."""
+    registry = CollectorRegistry()
+    registry.register(DatabaseCollector(current_app.extensions["goodwill"].sessionmaker))
+    try:
+        body = generate_latest(registry)
+    except Exception as exc:
+        raise ApiError(503, "metrics_unavailable", f"the database does not answer: {exc}")
+    return Response(body, mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+                    headers={"Content-Type": CONTENT_TYPE_LATEST})
