@@ -1,5 +1,8 @@
 """`/api/v1`: events with their decisions and actions, customers with their ledger."""
 import hmac
+from pathlib import Path
+
+import yaml
 
 from flask import Blueprint, current_app, request
 from sqlalchemy import select
@@ -13,6 +16,7 @@ from engine.errors import ApiError
 from engine.outbox import customer_view
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
 
 
 @bp.before_request
@@ -78,3 +82,9 @@ def get_customer(key: str):
 
 
 from engine import loyalty_api  # noqa: E402,F401  (its routes live on this blueprint)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Serve the OpenAPI description of the webhooks and /api/v1."""
+    return yaml.safe_load(OPENAPI.read_text())

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import identities
+from engine import identities, ledger
 from engine.db import Customer, Identity, LedgerEntry, utcnow
 
 
@@ -48,8 +48,8 @@ def balance(session: Session, customer_id: str) -> dict:
     reversed_ids = {e.reverses for e in entries if e.kind == "reversal"}
     now = utcnow()
     live = [e for e in entries if e.kind == "credit" and e.voucher and e.id not in reversed_ids
-            and (e.expires_at is None or e.expires_at > now)]
+            and (e.expires_at is None or ledger.aware(e.expires_at) > now)]
     return {"points": int(points), "vouchers": [e.voucher for e in live],
-            "voucher_codes": [{"voucher": e.voucher, "code": e.voucher_code,
-                               "expires_at": e.expires_at.isoformat().replace("+00:00", "Z")
-                               if e.expires_at else None} for e in live]}
+            "voucher_codes": [{"voucher": v["voucher"], "code": v["voucher_code"],
+                               "expires_at": v["expires_at"]}
+                              for v in map(ledger.entry_view, live)]}

@@ -68,6 +68,19 @@ class InboxEvent(Base):
     actions: Mapped[list["Action"]] = relationship(order_by="Action.created_at")
 
 
+class WebhookMessage(Base):
+    """A signed delivery's message id, so a replayed id with another body is refused."""
+
+    __tablename__ = "webhook_messages"
+    __table_args__ = (UniqueConstraint("source", "message_id", name="uq_webhook_message"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(40))
+    message_id: Mapped[str] = mapped_column(String(200))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Decision(Base):
     __tablename__ = "decisions"
 

@@ -1,8 +1,8 @@
 """The help desk's rate limit in the outbox: a 429 pauses that desk's actions, and only those."""
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 
 from engine.actions.base import ActionFailed
 from engine.db import Action, DeskPause, utcnow
@@ -31,17 +31,19 @@ def pause_desk_if_limited(make_session, exc: ActionFailed) -> None:
     if not isinstance(exc, DeskRateLimited) or not exc.retry_after:
         return
     until = utcnow() + min(timedelta(seconds=exc.retry_after), MAX_PAUSE)
+    # Compared in SQL: SQLite hands datetimes back without their zone.
     with make_session.begin() as session:
-        pause = session.scalar(select(DeskPause).where(DeskPause.desk == DESK).with_for_update())
-        if pause is None:
+        if session.get(DeskPause, DESK, with_for_update=True) is None:
             session.add(DeskPause(desk=DESK, paused_until=until, reason=str(exc)))
-        elif pause.paused_until < until:
-            pause.paused_until, pause.reason = until, str(exc)
+        else:
+            session.execute(update(DeskPause).where(DeskPause.desk == DESK, DeskPause.paused_until < until)
+                            .values(paused_until=until, reason=str(exc)))
     log.warning("%s paused until %s: %s", DESK, until.isoformat(timespec="seconds"), exc)
 
 
 def desk_paused_until(make_session):
     """Return when the desk's pause ends, or None when its actions may run now."""
     with make_session() as session:
-        until = session.scalar(select(DeskPause.paused_until).where(DeskPause.desk == DESK))
-    return until if until is not None and until > utcnow() else None
+        until = session.scalar(select(DeskPause.paused_until).where(DeskPause.desk == DESK,
+                                                                    DeskPause.paused_until > utcnow()))
+    return until.replace(tzinfo=until.tzinfo or timezone.utc) if until else None

@@ -61,7 +61,7 @@ def compute(session: Session, since: timedelta, now: datetime | None = None) -> 
 
 
 def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    return value.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _counts(values) -> dict[str, int]:

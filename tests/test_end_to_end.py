@@ -178,3 +178,23 @@ def test_shipped_examples_all_settle(goodwill, desk):
     assert all(b["status"] == "processed" for b in bodies)
     assert all(a["status"] == "done" for b in bodies for a in b["actions"])
     assert len(desk_tickets(desk)) >= 3
+
+
+def test_replayed_webhook_id_with_another_body_is_refused_and_nothing_stored(goodwill):
+    first_body = json.dumps(example("01-complaint.json"))
+    headers = signed_headers(goodwill.settings.webhook_secret, first_body, msg_id="msg_fixed")
+    assert requests.post(f"{goodwill.url}/webhooks/events", data=first_body,
+                         headers=headers).status_code == 202
+    # A platform retry: same id, same body, freshly signed: the usual duplicate answer.
+    again = signed_headers(goodwill.settings.webhook_secret, first_body, msg_id="msg_fixed")
+    retry = requests.post(f"{goodwill.url}/webhooks/events", data=first_body, headers=again)
+    assert retry.status_code == 202 and retry.json()["status"] == "duplicate"
+
+    other = example("04-question.json")
+    other_body = json.dumps(other)
+    replay = signed_headers(goodwill.settings.webhook_secret, other_body, msg_id="msg_fixed")
+    refused = requests.post(f"{goodwill.url}/webhooks/events", data=other_body, headers=replay)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == {"code": "replayed_message", "field": "webhook-id",
+                                       "message": refused.json()["error"]["message"]}
+    assert goodwill.send(other)["status"] == "accepted"

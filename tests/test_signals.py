@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from engine.signals import analyze
+from engine.signals import analyze, field_types
 
 SCORES = ("complaint", "question", "praise", "urgency")
 FLAGS = ("is_complaint", "is_question", "is_praise", "is_urgent")
@@ -21,6 +21,16 @@ def test_every_key_is_present_and_json(text):
     assert all(0.0 <= signals[score] <= 1.0 for score in SCORES)
     assert all(isinstance(signals[flag], bool) for flag in FLAGS)
     assert json.loads(json.dumps(signals)) == signals
+
+
+def test_the_field_list_for_policies_matches_what_analyze_returns():
+    signals = analyze("Order #884213 never arrived 😡")
+    python_types = {"number": float, "bool": bool, "string": (str, type(None)), "labels": list}
+    for path, kind in field_types().items():
+        value = signals
+        for step in path.split(".")[1:]:
+            value = value[step]
+        assert isinstance(value, python_types[kind]), path
 
 
 def test_no_text_says_nothing():

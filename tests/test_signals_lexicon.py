@@ -38,6 +38,17 @@ def test_a_business_adds_its_own_words_and_formats(tmp_path):
     assert "phrase: blue screen" in analyze("a blue screen every morning", lexicon)["cues"]["complaint"]
 
 
+def test_a_business_format_claims_its_text_before_the_shipped_shapes(tmp_path):
+    write(tmp_path, "accounts.yaml", """\
+        language: any
+        details:
+          account_numbers: ['\\bAC\\d{10}\\b', '(?i:account)\\s(?P<value>\\d{10})\\b']
+        """)
+    signals = analyze("my account 4455667788 was charged", load_lexicon(tmp_path))
+    assert signals["account_number"] == "4455667788"
+    assert signals["phone"] is None
+
+
 def test_a_business_can_silence_a_shipped_phrase(tmp_path):
     write(tmp_path, "brand.yaml", """\
         language: en

@@ -3,7 +3,7 @@ from markupsafe import Markup, escape
 
 BAR_HEIGHT = 22
 GAP = 6
-LABEL_WIDTH = 150
+LABEL_WIDTH = 220
 CHART_WIDTH = 480
 # Bars take the page's accent colour; text stays the page's ink for contrast in both themes.
 BAR_COLOUR = "#1f5fbf"
@@ -33,5 +33,5 @@ def bar_chart(counts: dict, title: str) -> Markup:
     return Markup("".join(parts))
 
 
-def _short(label: str, limit: int = 22) -> str:
+def _short(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -3,28 +3,30 @@
 `analyze(text)` returns a dict, attached to the fact as `signals`. Every key is always present
 and every value is JSON:
 
-    complaint, question, praise, urgency   float 0..1, 3 decimals
+    complaint, question, praise, urgency   float 0..1, 3 decimals: how strong the evidence is
     is_complaint, is_question, is_praise, is_urgent
-                                           bool, the score at or above THRESHOLD (0.5)
-    language   str, ISO 639 code ("en", "es", "ru", ...), "und" when too little text to tell
-    covered    bool, the lexicons have words of that language (False: route by language;
-               the scores then rest on emoji, hashtags and punctuation only)
+                                           bool: the score reached FLAG_AT (complaint 0.2,
+                                           praise 0.4, question and urgency 0.5)
+    language   str: ISO 639 code ("en", "es", "ru", ...), "und" when too little text to tell
+    covered    bool: the lexicons have words of that language; when False the scores rest on
+               emoji, hashtags and punctuation only, and policies route the post by language
     cues       {"complaint": [str], "question": [...], "praise": [...], "urgency": [...],
-                "negated": [str]}: why each score is what it is, e.g. "phrase: refund",
-               "negated: not happy", "sarcasm: thanks for nothing", "waiting time: 45 minute",
-               "hashtag: #fail", "emoji: 😡", "punctuation: ?!"; `negated` lists phrases that
-               did not count because they were negated ("not bad")
+                "negated": [str]}: why each score is what it is, strongest first, such as
+               "phrase: refund", "negated: not happy", "sarcasm: thanks for nothing",
+               "waiting time: 45 minute", "hashtag: #fail", "emoji: 😡", "punctuation: ?!",
+               "tone: -0.62" (VADER, English only); `negated` lists what did not count
+               ("not bad", "ironic phrase: awesome")
     details    {"order_numbers": [str], "booking_refs", "case_numbers", "tracking_numbers",
                 "flight_numbers", "emails", "amounts", "phones", "postcodes", "zip_codes"}
-               (plus any kind a business's lexicon adds), values as written in the post
+               plus any kind a business adds; values as written in the post
     order_number, booking_ref, case_number, tracking_number, flight_number, email, amount,
     phone, postcode, zip_code
-                                           str | None, the first of each detail list
+                                           str | None: the first of each detail list
 
-A score combines its cues as independent evidence, 1 - (1 - w1)(1 - w2)...; complaint and
-praise then temper each other (praise with a strong complaint is mostly a complaint). The
-words, weights and patterns live in `engine/signals/data/*.yaml`; a business adds its own
-files in the folder named by GOODWILL_LEXICONS.
+A score combines its cues as independent evidence, 1 - (1 - w1)(1 - w2)...; complaint and praise
+then pull each other down (a thank-you with a strong complaint is a complaint). The words,
+weights and patterns live in `engine/signals/data/*.yaml`; a business adds its own files in the
+folder named by GOODWILL_LEXICONS. `mask(text)` hides emails and phone numbers for logs.
 """
 import os
 
@@ -51,12 +53,13 @@ TONE_CHARS = 1000
 FLAGS = {"complaint": "is_complaint", "question": "is_question", "praise": "is_praise",
          "urgency": "is_urgent"}
 
-__all__ = ["LexiconError", "LexiconErrors", "analyze", "load_lexicon", "mask", "validate_lexicons"]
+__all__ = ["FLAG_AT", "LexiconError", "LexiconErrors", "analyze", "default_lexicon", "field_types",
+           "load_lexicon", "mask", "validate_lexicons"]
 
 
 def analyze(text: str | None, lexicon: Lexicon | None = None, tone: float | None = None) -> dict:
     """Return the signals of a post (see the module docstring); `tone`: its VADER score if known."""
-    lexicon = lexicon or default_lexicon()
+    lexicon = default_lexicon() if lexicon is None else lexicon
     text = text or ""
     tokens, tags, asked = tokenize(text)
     stopwords = {code: lang.stopwords for code, lang in lexicon.languages.items() if lang.stopwords}
@@ -70,7 +73,7 @@ def analyze(text: str | None, lexicon: Lexicon | None = None, tone: float | None
     if tone < 0:
         cues.add("complaint", f"tone: {tone:+.2f}", min(TONE_CAP, -tone * TONE_WEIGHT))
     raw = {signal: _combine(cues.by_signal[signal].values()) for signal in SIGNALS}
-    scores = {signal: raw[signal] for signal in SIGNALS}
+    scores = dict(raw)
     scores["complaint"] = raw["complaint"] * (1 - raw["praise"]) ** TEMPER
     scores["praise"] = raw["praise"] * (1 - raw["complaint"]) ** TEMPER
     found = detail_patterns.extract(text, lexicon.details)
@@ -91,7 +94,20 @@ def mask(text: str | None, lexicon: Lexicon | None = None) -> str | None:
     """Return the text with emails and phone numbers masked, for logs."""
     if not text:
         return text
-    return detail_patterns.mask(text, (lexicon or default_lexicon()).details)
+    return detail_patterns.mask(text, (default_lexicon() if lexicon is None else lexicon).details)
+
+
+def field_types(lexicon: Lexicon | None = None) -> dict[str, str]:
+    """Return every `signals.*` path a policy may test, with its type as engine.policy names it."""
+    lexicon = default_lexicon() if lexicon is None else lexicon
+    types = {f"signals.{signal}": "number" for signal in SIGNALS}
+    types |= {f"signals.{flag}": "bool" for flag in FLAGS.values()}
+    types |= {"signals.language": "string", "signals.covered": "bool"}
+    types |= {f"signals.cues.{name}": "labels" for name in (*SIGNALS, "negated")}
+    for kind in lexicon.details:
+        types[f"signals.details.{kind}"] = "labels"
+        types[f"signals.{detail_patterns.singular(kind)}"] = "string"
+    return types
 
 
 def default_lexicon() -> Lexicon:
@@ -112,13 +128,12 @@ def validate_lexicons(folder=None) -> list[LexiconError]:
 def _reader(lexicon: Lexicon, language: str) -> Reader:
     """Return the reader of a language, built once per lexicon."""
     if language not in lexicon.readers:
-        everyday = lexicon.languages.get("any")
         if language == UNDETERMINED:
             # Too little text to tell: a short "gracias!" or "thanks!" still counts.
             chosen = list(lexicon.languages.values())
         else:
-            chosen = [lang for code, lang in lexicon.languages.items() if code == language]
-            chosen += [everyday] if everyday else []
+            chosen = [lexicon.languages[code] for code in (language, "any")
+                      if code in lexicon.languages]
         lexicon.readers[language] = Reader.build(chosen)
     return lexicon.readers[language]
 

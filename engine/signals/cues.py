@@ -1,5 +1,4 @@
-"""Turn a post into cues: phrases (with negation, intensifiers, contrast), hashtags, emoji,
-waiting times, repeated punctuation and capitals, each with the weight it adds to a signal."""
+"""Turn a post into cues, each the weight it adds to a signal and the words a lead reads."""
 import re
 from dataclasses import dataclass, field
 

@@ -1,5 +1,4 @@
-"""Pick out the details an agent needs (order, booking, tracking numbers, amounts, contacts)
-and mask emails and phone numbers for logs."""
+"""Pick out the details an agent needs (order numbers, amounts, contacts) and mask contacts."""
 import re
 
 # Links hold long digit runs (ids) that would pass for phone or order numbers.
@@ -14,11 +13,9 @@ def singular(kind: str) -> str:
 
 
 def find(text: str, patterns: dict[str, list[re.Pattern]]) -> list[tuple[str, int, int]]:
-    """Return (kind, start, end) of every detail; a stretch of text serves one kind only.
-
-    Kinds are tried in the order the lexicon files list them, so the ones named by a word
-    ("order 20931") claim their digits before the bare shapes (a ZIP code, a phone number).
-    """
+    """Return (kind, start, end) of every detail; a stretch of text serves one kind only."""
+    # Kinds are tried in the order the lexicon files list them, so the ones named by a word
+    # ("order 20931") claim their digits before the bare shapes (a ZIP code, a phone number).
     taken = bytearray(len(text))
     for link in _URL.finditer(text):
         taken[link.start():link.end()] = b"\x01" * (link.end() - link.start())

@@ -13,7 +13,7 @@ from engine.signals import phrases, safety
 SIGNALS = ("complaint", "question", "praise", "urgency")
 NEGATION = ("flips", "ignored", "required")
 WORD_LISTS = ("stopwords", "negators", "intensifiers", "contrasts")
-FILE_KEYS = ("language", "name", *WORD_LISTS, "waiting", "signals", "details", "ignore")
+FILE_KEYS = ("language", *WORD_LISTS, "waiting", "signals", "details", "ignore")
 GROUP_KEYS = ("weight", "phrases", "cue", "negation")
 WAITING_KEYS = ("weight", "words", "quantities", "units")
 LANGUAGE_CODE = re.compile(r"^(any|[a-z]{2,3})$")
@@ -98,16 +98,19 @@ def shipped_dir() -> Path:
 
 def load_lexicon(extra: Path | None = None) -> Lexicon:
     """Read the shipped files and, when given, a folder of a business's own over them."""
-    files = sorted(shipped_dir().glob("*.yaml"))
-    if extra is not None:
-        if not Path(extra).is_dir():
-            raise LexiconErrors([LexiconError(str(extra), None, "lexicon folder not found")])
-        files += sorted(Path(extra).glob("*.yaml"))
+    if extra is not None and not Path(extra).is_dir():
+        raise LexiconErrors([LexiconError(str(extra), None, "lexicon folder not found")])
     lexicon, errors = Lexicon(), []
-    for path in files:
+    for path in sorted(shipped_dir().glob("*.yaml")):
+        errors.extend(_read_file(path, lexicon))
+    shipped_kinds = list(lexicon.details)
+    for path in sorted(Path(extra).glob("*.yaml")) if extra is not None else ():
         errors.extend(_read_file(path, lexicon))
     if errors:
         raise LexiconErrors(errors)
+    # A business's own formats are the most specific: they claim their text before ours do.
+    order = [kind for kind in lexicon.details if kind not in shipped_kinds] + shipped_kinds
+    lexicon.details = {kind: lexicon.details[kind] for kind in order}
     return lexicon
 
 

@@ -1,5 +1,4 @@
-"""Parse lexicon phrases: words, `refund*` prefixes, `*` any word, `{number}`, `^` clause start,
-`#fail` hashtags, and emoji or emoticons matched as written."""
+"""Parse lexicon phrases: words, `refund*`, `*`, `{number}`, `^`, `#fail` and emoji."""
 import re
 from dataclasses import dataclass
 

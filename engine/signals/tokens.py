@@ -38,8 +38,7 @@ def fold(word: str) -> str:
 
 
 def tokenize(text: str) -> tuple[list[Token], list[str], set[int]]:
-    """Return the words and numbers of a text, its hashtags (folded, without `#`), and which
-    sentences end in a question mark."""
+    """Return a text's words and numbers, its hashtags (without `#`) and its asking sentences."""
     tokens, tags, asked = [], [], set()
     clause = sentence = 0
     for match in _TOKEN.finditer(text):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 04:40:39.029007
+Create Date: 2026-11-30 04:42:00.756683
 """
 from alembic import op
 import sqlalchemy as sa
@@ -88,6 +88,15 @@ def upgrade() -> None:
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vouchers_pool'), ['pool'], unique=False)
 
+    op.create_table('webhook_messages',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('message_id', sa.String(length=200), nullable=False),
+    sa.Column('body_sha256', sa.String(length=64), nullable=False),
+    sa.Column('received_at', engine.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('source', 'message_id', name='uq_webhook_message')
+    )
     op.create_table('actions',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('event_id', sa.String(length=32), nullable=False),
@@ -249,6 +258,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_actions_event_id'))
 
     op.drop_table('actions')
+    op.drop_table('webhook_messages')
     with op.batch_alter_table('vouchers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vouchers_pool'))
 
