@@ -11,6 +11,11 @@ run: $(VENV)/.installed .env.local
 	$(BIN)/goodwill serve
 
 test: $(VENV)/.installed-test
+	@# The admin browser test drives Debian's chromium; without apt it skips, saying why.
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		>/dev/null 2>&1 || echo "could not install chromium: tests/test_admin_browser.py will skip"; \
+	fi
 	eval "$$(bash tests/services.sh)"; $(BIN)/pytest
 
 tour: $(VENV)/.installed .env.local

@@ -15,7 +15,7 @@ from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
 from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import func, select
 
-from engine.db import Action, Decision, InboxEvent, utcnow
+from engine.db import Action, Decision, DeskPause, InboxEvent, utcnow
 from engine.errors import ApiError
 from integrations.common import skipped_counts
 
@@ -96,6 +96,12 @@ class DatabaseCollector:
                                 "Age of the oldest waiting action (0 when none waits)", value=age)
         yield GaugeMetricFamily("goodwill_desk_rate_limited_actions",
                                 "Actions paused because Zendesk answered 429", value=limited)
+        pauses = GaugeMetricFamily("goodwill_desk_pause_remaining_seconds",
+                                   "How long a help desk's rate-limit pause still lasts (0: none)",
+                                   labels=["desk"])
+        for desk, until in session.execute(select(DeskPause.desk, DeskPause.paused_until)):
+            pauses.add_metric([desk], max(0.0, (_aware(until) - utcnow()).total_seconds()))
+        yield pauses
 
     def _latency(self, session):
         histogram = HistogramMetricFamily(

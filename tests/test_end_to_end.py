@@ -123,15 +123,20 @@ def test_brands_own_post_is_recorded_never_ticketed(goodwill, desk):
     assert desk_tickets(desk) == []
 
 
-def test_referral_is_credited_once_however_often_it_arrives(goodwill):
+def test_referral_is_credited_once_when_the_friend_joins(goodwill):
     referral = example("06-referral.json")
     first = goodwill.send(referral)
     goodwill.settled(first["id"])
-    again = goodwill.send(referral)
-    assert again["status"] == "duplicate"
-    # The same referred person claimed again in a new delivery: still one reward.
-    second = goodwill.send({**referral, "id": "ref-2026-0043"})
-    goodwill.settled(second["id"])
+    assert goodwill.send(referral)["status"] == "duplicate"
+    # The same friend claimed again in a new delivery: still one reward when they join.
+    goodwill.settled(goodwill.send({**referral, "id": "ref-2026-0043"})["id"])
+    assert goodwill.api("/customers/email:kim@example.com").json()["balance"]["points"] == 0
+
+    signup = {"id": "till-signup-1", "platform": "web", "kind": "signup",
+              "occurred_at": "2026-11-03T09:00:00Z", "brand": "BeanThere",
+              "author": {"id": "till-alex", "name": "Alex", "email": "alex@example.com"}}
+    goodwill.settled(goodwill.send(signup)["id"])
+    goodwill.settled(goodwill.send({**signup, "id": "till-purchase-1", "kind": "purchase"})["id"])
 
     customer = goodwill.api("/customers/email:kim@example.com").json()
     credits = [e for e in customer["ledger"] if e["kind"] == "credit"]

@@ -72,4 +72,5 @@ def test_metrics_count_actions_paused_by_a_desk_rate_limit(tmp_path, desk):
     assert samples[("goodwill_outbox_depth", ())] == len(waiting) == 1
     assert samples[("goodwill_outbox_oldest_age_seconds", ())] >= 0
     assert samples[("goodwill_desk_rate_limited_actions", ())] == 1
+    assert samples[("goodwill_desk_pause_remaining_seconds", (("desk", "zendesk"),))] > 0
     assert samples[("goodwill_actions", (("status", "retrying"), ("type", "zendesk.ticket")))] == 1

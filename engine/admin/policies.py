@@ -26,10 +26,7 @@ def _test_report(folder: Path):
 
 
 def policy_status(folder: Path, running) -> list[dict]:
-    """Describe each policy file against the policies the running engine holds.
-
-    `running` is the loaded PolicySet, or the exception that kept it from loading.
-    """
+    """Describe each policy file against `running`: the loaded PolicySet or why it did not load."""
     report = _test_report(folder)
     loaded = {} if isinstance(running, Exception) else {p.path: p for p in running.policies}
     rows = []

@@ -49,13 +49,11 @@ def dead_actions(session) -> list:
 
 
 def retry_action(make_session, action_id: str) -> bool:
-    """Re-queue a dead action with a fresh retry budget; False when it is not dead (any more).
-
-    Attempts restart at 0 because the outbox dead-letters once attempts reach
-    GOODWILL_MAX_ATTEMPTS: kept, a retried action would get a single try. Only a dead row
-    changes, so a double click or two admins re-queue it once; the action itself is
-    idempotent (Zendesk Idempotency-Key, ledger key, webhook id) if it had half succeeded.
-    """
+    """Re-queue a dead action with a fresh retry budget; False when it is not dead (any more)."""
+    # Attempts restart at 0: the outbox dead-letters once attempts reach GOODWILL_MAX_ATTEMPTS,
+    # so kept, a retried action would get a single try. Only a dead row changes, so a double
+    # click or two admins re-queue it once; the action itself is idempotent (Zendesk
+    # Idempotency-Key, ledger key, webhook id) should it have half succeeded before.
     with make_session.begin() as session:
         return bool(session.execute(
             update(Action).where(Action.id == action_id, Action.status == "dead")

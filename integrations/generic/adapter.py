@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from engine.errors import ApiError
-from engine.inbox import accept, remember_message
+from engine.inbox import accept
 from engine.schema import first_error, load_event
 
 bp = Blueprint("generic", __name__)
@@ -48,7 +48,7 @@ def receive_event():
     runtime = current_app.extensions["goodwill"]
     verify(runtime.settings.webhook_secret, body, request.headers)
     event = parse(body)
-    remember_message(runtime.sessionmaker, "events", request.headers["webhook-id"], body)
-    event_id, status = accept(runtime.sessionmaker, "events", event)
+    event_id, status = accept(runtime.sessionmaker, "events", event,
+                              message=(request.headers["webhook-id"], body))
     runtime.wake_workers()
     return {"id": event_id, "status": status}, 202
