@@ -17,6 +17,7 @@ def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news
     from sqlalchemy.exc import OperationalError
 
     from engine.migrate import DatabaseBehind
@@ -165,15 +166,17 @@ def cmd_desk(args) -> int:
 
 def cmd_validate(args) -> int:
     from engine.policy import validate_folder
+    from engine.signals import validate_lexicons
 
-    folder = args.path or Settings.from_env().policies
-    errors = validate_folder(folder)
+    settings = Settings.from_env()
+    folder = args.path or settings.policies
+    errors = [*validate_folder(folder), *validate_lexicons(settings.lexicons)]
     for error in errors:
         print(error)
     if errors:
-        print(f"{len(errors)} error(s) in {folder}", file=sys.stderr)
+        print(f"{len(errors)} error(s) in {folder} and the lexicons", file=sys.stderr)
         return 1
-    print(f"{folder}: policies are valid")
+    print(f"{folder}: policies are valid; lexicons are valid")
     return 0
 
 

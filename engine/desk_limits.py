@@ -1,6 +1,6 @@
 """The help desk's rate limit in the outbox: a 429 pauses that desk's actions, and only those."""
 import logging
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import exists, or_, select, update
 
@@ -40,10 +40,3 @@ def pause_desk_if_limited(make_session, exc: ActionFailed) -> None:
                             .values(paused_until=until, reason=str(exc)))
     log.warning("%s paused until %s: %s", DESK, until.isoformat(timespec="seconds"), exc)
 
-
-def desk_paused_until(make_session):
-    """Return when the desk's pause ends, or None when its actions may run now."""
-    with make_session() as session:
-        until = session.scalar(select(DeskPause.paused_until).where(DeskPause.desk == DESK,
-                                                                    DeskPause.paused_until > utcnow()))
-    return until.replace(tzinfo=until.tzinfo or timezone.utc) if until else None

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 from engine import customers, history
 from engine.db import Conversation, Customer, InboxEvent
 from engine.sentiment import sentiment
+from engine.signals import analyze
 from engine.textnorm import normalize
 
 
@@ -71,11 +72,13 @@ def build_fact(session: Session, row: InboxEvent, event: dict, customer_id: str 
     counts = (history.history(session, customer_id, names, row.occurred_at, row.id)
               if customer_id else dict.fromkeys(names, 0))
     bal = customers.balance(session, customer_id) if customer_id else {"points": 0, "vouchers": []}
+    tone = sentiment(event.get("text"))
     return {
         **event,
         "thread": row.thread,
         "text_norm": normalize(event.get("text")),
-        "sentiment": sentiment(event.get("text")),
+        "sentiment": tone,
+        "signals": analyze(event.get("text"), tone=tone),
         "history": counts,
         "conversation": {"first": is_first_in_thread(session, row),
                          "ticketed": bool(conv and conv.ticketed)},

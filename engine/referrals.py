@@ -25,6 +25,7 @@ def _emails_of(session: Session, customer_id: str) -> set[str]:
 def claim(session: Session, *, referrer_id: str, claim_event_id: str, referred: dict,
           burst: dict, burst_window: timedelta) -> dict:
     """Record a referral claim as pending, or refused with the reason."""
+    ledger.hold_customer(session, referrer_id, None)  # the burst count must see every claim
     existing = session.scalar(select(Referral).where(Referral.claim_event_id == claim_event_id))
     if existing is not None:
         return claim_view(existing)

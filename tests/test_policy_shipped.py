@@ -52,7 +52,7 @@ def test_a_failing_case_says_what_fired_and_which_condition_failed(tmp_path):
     assert (case.line, case.passed) == (2, False)
     assert "expected complaints/public-complaint to fire; it did not:" in case.message
     assert "✓ kind mention in [mention, comment, reply, …]" in case.message
-    assert "✗ text contains none of" in case.message
+    assert "✗ signals.is_complaint false is not true" in case.message
     assert "expected enquiries/question not to fire; it fired: " in case.message
     assert "fired: enquiries/question" in case.message
     rendered = report.render()

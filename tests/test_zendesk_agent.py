@@ -11,7 +11,6 @@ from engine.actions.base import ActionContext
 from engine.actions.registry import action_types
 from engine.actions.zendesk_ticket import ZendeskTicket
 from engine.db import Action, DeskPause, InboxEvent, utcnow
-from engine.desk_limits import desk_paused_until
 from engine.outbox import claim_action
 from integrations.zendesk.client import DeskClient, pacing_delay
 from integrations.zendesk.desk import create_desk_app, serve_desk_in_thread
@@ -141,6 +140,10 @@ def test_complaints_about_one_incident_are_linked_under_one_problem_ticket(clien
     incidents = api(desk_url, "GET", f"tickets/{problems[0]['id']}/incidents.json")["tickets"]
     assert sorted(t["external_id"] for t in incidents) == [f"goodwill:twitter:300{n}" for n in range(3)]
     assert all(t["type"] == "incident" for t in incidents)
+    api(desk_url, "PUT", f"tickets/{problems[0]['id']}.json", json={"ticket": {"status": "solved"}})
+    create(client, tweet("3009", author_id="a9", handle="h9"), problem="{brand} app outage")
+    wave = [t for t in desk_tickets(desk_url) if t["type"] == "problem" and t["status"] != "solved"]
+    assert len(wave) == 1 and desk_tickets(desk_url)[-1]["problem_id"] == wave[0]["id"]
 
 
 def test_low_remaining_allowance_slows_the_sender():
@@ -226,7 +229,7 @@ def test_while_the_desk_is_paused_other_actions_are_still_claimed(tmp_path, desk
         with make_session() as session:
             first = session.get(Action, claim_action(make_session, lease))
         assert first.type == "loyalty.credit"
-        assert claim_action(make_session, lease) is None and desk_paused_until(make_session) is not None
+        assert claim_action(make_session, lease) is None
         with make_session.begin() as session:
             session.get(DeskPause, "zendesk").paused_until = utcnow() - timedelta(seconds=1)
         with make_session() as session:

@@ -2,6 +2,8 @@
 import json
 import re
 
+from engine.signals import field_types as signal_field_types
+
 # Every path of the fact and the type its value has when known; a value of another type
 # counts as missing, so the durable_rules engine and plain Python never compare "50" with 50.
 FIELD_TYPES = {
@@ -17,6 +19,7 @@ FIELD_TYPES = {
     "from_brand": "bool",
     "decided.ticket": "bool", "decided.labels": "labels",
 }
+FIELD_TYPES.update(signal_field_types())
 # `decided` exists only while fallback rules are matched; actions never see it.
 DECIDED_PATHS = ("decided.ticket", "decided.labels")
 HISTORY_NAME = re.compile(r"^[a-z][a-z0-9_-]*?_\d+[mhd]$")

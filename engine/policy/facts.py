@@ -1,5 +1,6 @@
 """Build a whole enriched event from a partial one, for policy tests and simulations."""
 from engine.sentiment import sentiment
+from engine.signals import analyze
 from engine.textnorm import normalize
 
 EVENT_DEFAULTS = {
@@ -13,7 +14,7 @@ NESTED_DEFAULTS = {
     "conversation": {"first": True, "ticketed": False},
     "customer": {"linked": False, "points": 0, "vouchers": 0},
 }
-OPEN_KEYS = {"extra", "history", "referred", "text_norm", "sentiment"}
+OPEN_KEYS = {"extra", "history", "referred", "text_norm", "sentiment", "signals"}
 
 
 def unknown_keys(event: dict) -> list[tuple[str, list[str]]]:
@@ -37,6 +38,8 @@ def fact_from_event(event: dict, history_names=()) -> dict:
     fact["text_norm"] = event.get("text_norm") or normalize(fact["text"])
     if "sentiment" not in event:
         fact["sentiment"] = sentiment(fact["text"])
+    if "signals" not in event:
+        fact["signals"] = analyze(fact["text"], tone=fact["sentiment"])
     counts = dict.fromkeys(history_names, 0)
     counts.update(event.get("history") or {})
     fact["history"] = counts

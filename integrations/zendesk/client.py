@@ -230,14 +230,17 @@ class DeskClient:
         return _ticket_view(audit.ticket)
 
     def ensure_problem(self, external_id: str, subject: str, body: str) -> int:
-        """Return the problem ticket with this external_id, creating it (as the API agent) if none."""
-        for ticket in self.zenpy.tickets(external_id=external_id):
-            return ticket.id
-        # The key comes from the external_id alone, so racing workers send the same request and
-        # Zendesk answers both with the one ticket it made.
+        """Return the unsolved problem ticket with this external_id, creating it (as the API agent) if none."""
+        problems = self.find_conversation_tickets(external_id)
+        unsolved = [t for t in problems if t["status"] not in ("solved", "closed")]
+        if unsolved:
+            return unsolved[-1]["id"]
+        # Once agents solved the problem, new complaints are a new wave with its own problem ticket.
+        # The key depends only on the external_id and the wave, so racing workers send the same
+        # request and Zendesk answers both with the one ticket it made.
         problem = Ticket(external_id=external_id, subject=subject, type="problem",
                          tags=["goodwill", "goodwill_problem"], comment=Comment(body=body, public=False))
-        with _headers({"Idempotency-Key": external_id}):
+        with _headers({"Idempotency-Key": f"{external_id}#{len(problems) + 1}"}):
             return self.zenpy.tickets.create(problem).ticket.id
 
     def add_comment(self, ticket_id: int, body: str, public: bool, author_id: int | None = None,
