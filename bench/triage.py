@@ -154,7 +154,7 @@ def main(argv=None) -> int:
     methods = {
         f"VADER compound < {VADER_CUTOFF}": lambda p: p["vader"] < VADER_CUTOFF,
         f"signals.complaint >= {args.threshold}": lambda p: p["signals"]["complaint"] >= args.threshold,
-        f"shipped policies -> policy_complaints": complaints_policy(args.policies),
+        "shipped policies -> policy_complaints": complaints_policy(args.policies),
     }
     for title, posts in sets.items():
         report(title, posts, methods)

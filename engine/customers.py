@@ -48,7 +48,7 @@ def balance(session: Session, customer_id: str) -> dict:
     reversed_ids = {e.reverses for e in entries if e.kind == "reversal"}
     now = utcnow()
     live = [e for e in entries if e.kind == "credit" and e.voucher and e.id not in reversed_ids
-            and (e.expires_at is None or ledger.aware(e.expires_at) > now)]
+            and (e.expires_at is None or e.expires_at > now)]
     return {"points": int(points), "vouchers": [e.voucher for e in live],
             "voucher_codes": [{"voucher": v["voucher"], "code": v["voucher_code"],
                                "expires_at": v["expires_at"]}

@@ -2,7 +2,7 @@
 import logging
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, update
 
 from engine.actions.base import ActionFailed
 from engine.db import Action, DeskPause, utcnow

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db import Action, Decision, InboxEvent, LedgerEntry, utcnow
+from engine.db import Action, Decision, InboxEvent, LedgerEntry, Referral, utcnow
 
 PERIOD = re.compile(r"^(?P<n>\d+)(?P<unit>[hdw])$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -55,7 +55,8 @@ def compute(session: Session, since: timedelta, now: datetime | None = None) -> 
         "tickets": _tickets(actions, by_id),
         "actions": {"by_status": _counts(a.status for a in actions)},
         "rewards": _rewards(ledger),
-        "referrals": _referrals(events, actions, ledger),
+        "referrals": _referrals(session.scalars(select(Referral).where(
+            Referral.created_at >= start, Referral.created_at <= until)).all()),
         "repeat_complainers": _repeat_complainers(decisions, by_id),
     }
 
@@ -106,13 +107,12 @@ def _rewards(ledger) -> dict:
             "by_policy": _counts(e.policy for e in credits)}
 
 
-def _referrals(events, actions, ledger) -> dict:
-    claims = {e.id for e in events if e.kind == "referral"}
-    credited = {e.event_id for e in ledger if e.kind == "credit"} & claims
-    refused = {a.event_id for a in actions if a.event_id in claims and a.type == "loyalty.credit"
-               and a.status == "done" and (a.result or {}).get("credited") is False}
-    return {"claimed": len(claims), "confirmed": len(credited), "refused": len(refused - credited),
-            "other": len(claims - credited - refused)}
+def _referrals(claims) -> dict:
+    """Referral claims made in the period, by what became of them (pending until the friend joins)."""
+    by_status = Counter(claim.status for claim in claims)
+    return {"claimed": len(claims), "confirmed": by_status.pop("confirmed", 0),
+            "refused": by_status.pop("refused", 0), "pending": by_status.pop("pending", 0),
+            "other": sum(by_status.values())}
 
 
 def _repeat_complainers(decisions, by_id) -> dict:

@@ -6,7 +6,7 @@ limit stopped is a `limited` entry worth nothing, so the customer's page says wh
 import base64
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -99,7 +99,7 @@ def _voucher_code(session: Session, pool: str, ledger_id: str,
                                 .values(ledger_id=ledger_id)).rowcount
         if taken:
             voucher = session.get(Voucher, voucher_id)
-            return voucher.code, aware(voucher.expires_at) or now + timedelta(days=days)
+            return voucher.code, voucher.expires_at or now + timedelta(days=days)
     prefix = re.sub(r"[^A-Z0-9]+", "-", pool.upper()).strip("-")
     # 80 random bits: nobody guesses a code, and a clash is never seen (the column is unique).
     return f"{prefix}-{base64.b32encode(secrets.token_bytes(10)).decode()}", \
@@ -152,12 +152,5 @@ def entry_view(entry: LedgerEntry) -> dict:
             "created_at": _iso(entry.created_at)}
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """Read a stored time as UTC: SQLite hands DateTime columns back without their zone."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def _iso(value) -> str | None:
-    return aware(value).isoformat().replace("+00:00", "Z") if value else None
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -6,7 +6,6 @@ signature failures and webhook items skipped (unknown event types or invalid con
 """
 import threading
 from collections import Counter
-from datetime import timezone
 
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -86,7 +85,7 @@ class DatabaseCollector:
             actions.add_metric([kind, status], n)
         depth, oldest = session.execute(
             select(func.count(), func.min(Action.created_at)).where(Action.status.in_(WAITING))).one()
-        age = (utcnow() - _aware(oldest)).total_seconds() if oldest else 0.0
+        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
         limited = session.scalar(select(func.count()).where(
             Action.status == "retrying", Action.error.like(RATE_LIMITED)))
         yield actions
@@ -100,7 +99,7 @@ class DatabaseCollector:
                                    "How long a help desk's rate-limit pause still lasts (0: none)",
                                    labels=["desk"])
         for desk, until in session.execute(select(DeskPause.desk, DeskPause.paused_until)):
-            pauses.add_metric([desk], max(0.0, (_aware(until) - utcnow()).total_seconds()))
+            pauses.add_metric([desk], max(0.0, (until - utcnow()).total_seconds()))
         yield pauses
 
     def _latency(self, session):
@@ -117,11 +116,6 @@ class DatabaseCollector:
             buckets.append(("+Inf", len(seconds)))
             histogram.add_metric([kind], buckets, sum(seconds))
         yield histogram
-
-
-def _aware(value):
-    # SQLite hands back naive datetimes from aggregate functions, whatever the column type.
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 def _process_counters():

@@ -48,8 +48,6 @@ TEMPER = 1.5
 TONE_LANGUAGES = ("en", UNDETERMINED)
 TONE_WEIGHT = 0.5
 TONE_CAP = 0.5
-# VADER's time grows with the square of the length: a long post's tone is read from its start.
-TONE_CHARS = 1000
 FLAGS = {"complaint": "is_complaint", "question": "is_question", "praise": "is_praise",
          "urgency": "is_urgent"}
 
@@ -69,7 +67,7 @@ def analyze(text: str | None, lexicon: Lexicon | None = None, tone: float | None
     if language not in TONE_LANGUAGES or not reader.covered:
         tone = 0.0
     elif tone is None:
-        tone = sentiment(text[:TONE_CHARS])
+        tone = sentiment(text)
     if tone < 0:
         cues.add("complaint", f"tone: {tone:+.2f}", min(TONE_CAP, -tone * TONE_WEIGHT))
     raw = {signal: _combine(cues.by_signal[signal].values()) for signal in SIGNALS}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 04:42:00.756683
+Create Date: 2026-11-30 05:10:42.459159
 """
 from alembic import op
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('thread', sa.String(length=200), nullable=False),
     sa.Column('ticketed', sa.Boolean(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'thread', name='uq_conversation')
     )
@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('email', sa.String(length=320), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=32), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
@@ -39,7 +39,7 @@ def upgrade() -> None:
 
     op.create_table('desk_pauses',
     sa.Column('desk', sa.String(length=60), nullable=False),
-    sa.Column('paused_until', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('paused_until', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('desk')
     )
@@ -52,15 +52,15 @@ def upgrade() -> None:
     sa.Column('author_id', sa.String(length=200), nullable=False),
     sa.Column('customer_id', sa.String(length=32), nullable=True),
     sa.Column('thread', sa.String(length=200), nullable=True),
-    sa.Column('occurred_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('occurred_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('enriched', sa.JSON(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('lease_until', engine.db.UTCDateTime(), nullable=True),
-    sa.Column('received_at', engine.db.UTCDateTime(), nullable=False),
-    sa.Column('processed_at', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('lease_until', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('received_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', engine.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source', 'external_id', name='uq_inbox_source_event')
     )
@@ -78,9 +78,9 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('pool', sa.String(length=100), nullable=False),
     sa.Column('code', sa.String(length=100), nullable=False),
-    sa.Column('expires_at', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', engine.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ledger_id', sa.String(length=32), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code'),
     sa.UniqueConstraint('ledger_id')
@@ -93,7 +93,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=40), nullable=False),
     sa.Column('message_id', sa.String(length=200), nullable=False),
     sa.Column('body_sha256', sa.String(length=64), nullable=False),
-    sa.Column('received_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('received_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source', 'message_id', name='uq_webhook_message')
     )
@@ -111,12 +111,12 @@ def upgrade() -> None:
     sa.Column('sequence_key', sa.String(length=300), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('lease_until', engine.db.UTCDateTime(), nullable=True),
-    sa.Column('next_attempt_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('lease_until', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['inbox_events.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
@@ -133,7 +133,7 @@ def upgrade() -> None:
     sa.Column('merged_id', sa.String(length=32), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('moved', sa.JSON(), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['merged_id'], ['customers.id'], ),
     sa.ForeignKeyConstraint(['survivor_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -149,7 +149,7 @@ def upgrade() -> None:
     sa.Column('policy_version', sa.String(length=40), nullable=False),
     sa.Column('rule', sa.String(length=100), nullable=False),
     sa.Column('why', sa.Text(), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['inbox_events.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -164,7 +164,7 @@ def upgrade() -> None:
     sa.Column('platform', sa.String(length=40), nullable=False),
     sa.Column('author_id', sa.String(length=320), nullable=False),
     sa.Column('handle', sa.String(length=200), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'author_id', name='uq_identity')
@@ -183,12 +183,12 @@ def upgrade() -> None:
     sa.Column('rule', sa.String(length=100), nullable=False),
     sa.Column('event_id', sa.String(length=32), nullable=False),
     sa.Column('key', sa.String(length=300), nullable=False),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('brand', sa.String(length=200), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('reverses', sa.String(length=32), nullable=True),
     sa.Column('voucher_code', sa.String(length=100), nullable=True),
-    sa.Column('expires_at', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('expires_at', engine.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key'),
@@ -209,8 +209,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('ledger_id', sa.String(length=32), nullable=True),
-    sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
-    sa.Column('decided_at', engine.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', engine.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['referrer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('claim_event_id')
