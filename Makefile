@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 
 run: $(VENV)/.installed .env.local
 	@set -a; . ./.env.local; set +a; \
-	echo "API token: $$GOODWILL_API_TOKEN   webhook secret: $$GOODWILL_WEBHOOK_SECRET (saved in .env.local)"; \
+	echo "API token: $$GOODWILL_API_TOKEN   webhook secret: $$GOODWILL_WEBHOOK_SECRET"; \
+	echo "admin page: http://127.0.0.1:8000/admin   password: $$GOODWILL_ADMIN_PASSWORD (all saved in .env.local)"; \
 	$(BIN)/goodwill serve
 
 test: $(VENV)/.installed-test
@@ -38,8 +39,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 .env.local:
 	@$(PYTHON) -c "import secrets, base64; \
 	print('GOODWILL_WEBHOOK_SECRET=whsec_' + base64.b64encode(secrets.token_bytes(24)).decode()); \
-	print('GOODWILL_API_TOKEN=' + secrets.token_urlsafe(24))" > $@
-	@echo "wrote $@ with a fresh webhook secret and API token"
+	print('GOODWILL_API_TOKEN=' + secrets.token_urlsafe(24)); \
+	print('GOODWILL_SECRET_KEY=' + secrets.token_urlsafe(32)); \
+	print('GOODWILL_ADMIN_PASSWORD=' + secrets.token_urlsafe(12))" > $@
+	@echo "wrote $@ with a fresh webhook secret, API token, admin session key and password"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

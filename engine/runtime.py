@@ -1,6 +1,8 @@
 """One Goodwill process: its database, its rules engine, its clients and worker threads."""
+import hashlib
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from engine.db import make_sessionmaker
@@ -9,6 +11,8 @@ from engine.settings import Settings
 from engine.worker import claim_event, process_event
 
 log = logging.getLogger("goodwill.runtime")
+# How often idle workers look for edited policy files.
+POLICY_CHECK_SECONDS = 2.0
 
 
 class Runtime:
@@ -23,14 +27,41 @@ class Runtime:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._policy_text: str | None = None
+        self._next_policy_check = 0.0
+        self.reload_errors: list = []
 
     def rules(self):
         """Return the rules engine, loading the policies on first use."""
         with self._rules_lock:
             if self._rules is None:
                 from engine.policy import RulesEngine, load_policy_set
+                self._policy_text = self._policy_fingerprint()
                 self._rules = RulesEngine(load_policy_set(self.settings.policies))
             return self._rules
+
+    def reload_if_changed(self) -> None:
+        """Reload the policies when their files changed; a broken edit keeps the running ones."""
+        if self._rules is None or time.monotonic() < self._next_policy_check:
+            return
+        self._next_policy_check = time.monotonic() + POLICY_CHECK_SECONDS
+        with self._rules_lock:
+            fingerprint = self._policy_fingerprint()
+            if fingerprint == self._policy_text:
+                return
+            self._policy_text = fingerprint
+            self.reload_errors = self._rules.reload(self.settings.policies)
+        for error in self.reload_errors:
+            log.error("policy edit not loaded, the running policies stay: %s", error)
+        if not self.reload_errors:
+            log.info("policies reloaded from %s", self.settings.policies)
+
+    def _policy_fingerprint(self) -> str:
+        from engine.policy.model import policy_files
+        digest = hashlib.sha256()
+        for path in policy_files(self.settings.policies):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     def start_workers(self, count: int) -> None:
         """Start `count` worker threads that drain the inbox and the outbox."""
@@ -79,5 +110,6 @@ class Runtime:
                 log.exception("%s: unexpected error; carrying on", worker_id)
                 busy = False
             if not busy:
+                self.reload_if_changed()
                 self._wake.wait(timeout=0.5)
                 self._wake.clear()

@@ -86,3 +86,29 @@ def test_a_policy_with_many_matching_rules_is_decided(tmp_path):
     (tmp_path / "many.yaml").write_text("policy: many\nrules:\n" + rules)
     with RulesEngine(load_policy_set(tmp_path)) as engine:
         assert len(engine.decide(fact_from_event({}))) == 200
+
+
+def test_workers_pick_up_an_edit_and_keep_the_running_policies_on_a_broken_one(tmp_path):
+    import shutil
+
+    from engine.runtime import Runtime
+    from engine.settings import Settings, shipped_policies_dir
+    for path in shipped_policies_dir().glob("*.yaml"):
+        shutil.copy(path, tmp_path)
+    runtime = Runtime(Settings(database_url=f"sqlite:///{tmp_path / 'g.db'}", policies=tmp_path))
+    try:
+        before = {p.name: p.version for p in runtime.rules().policy_set.policies}
+        complaints = tmp_path / "complaints.yaml"
+        complaints.write_text(complaints.read_text().replace("priority: high", "priority: urgent"))
+        runtime._next_policy_check = 0
+        runtime.reload_if_changed()
+        after = {p.name: p.version for p in runtime.rules().policy_set.policies}
+        assert after["complaints"] != before["complaints"] and runtime.reload_errors == []
+
+        complaints.write_text(complaints.read_text().replace("when:", "whenn:", 1))
+        runtime._next_policy_check = 0
+        runtime.reload_if_changed()
+        assert runtime.reload_errors and "complaints.yaml" in str(runtime.reload_errors[0])
+        assert {p.name: p.version for p in runtime.rules().policy_set.policies} == after
+    finally:
+        runtime.stop()
