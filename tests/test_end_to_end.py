@@ -35,6 +35,7 @@ def test_signed_complaint_becomes_one_ticket_with_context(goodwill, desk):
     assert "https://twitter.com/123itsmeMary/status/1235335618009485314" in text
     assert "123itsmeMary" in text
     assert "complaints/" in text
+    assert "Reads as: complaint" in text and "phrase: broken" in text
 
 
 def test_follow_up_and_brand_reply_land_on_the_same_ticket(goodwill, desk):

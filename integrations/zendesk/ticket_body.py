@@ -95,6 +95,23 @@ def decision_line(decision: dict) -> str:
             f"{decision.get('policy_version', '?')}) fired because: {decision.get('why') or '-'}")
 
 
+def _signal_lines(signals: dict) -> list[str]:
+    """Say what the post reads as, with the cues behind it, and the details it gives."""
+    cues = signals.get("cues") or {}
+    read_as = [f"{name} {signals[name]:.2f} ({', '.join(cues.get(name, [])[:4]) or 'no cue'})"
+               for name in ("complaint", "question", "praise", "urgency")
+               if isinstance(signals.get(name), (int, float)) and signals[name] > 0]
+    lines = [f"Reads as: {'; '.join(read_as)}"] if read_as else []
+    details = {kind.replace("_", " "): values
+               for kind, values in (signals.get("details") or {}).items() if values}
+    if details:
+        lines.append("Details given: " + "; ".join(f"{kind} {', '.join(values)}"
+                                                   for kind, values in details.items()))
+    if signals.get("language") and signals.get("covered") is False:
+        lines.append(f"Language: {signals['language']} (not read by our triage)")
+    return lines
+
+
 def context_note(event: dict, fact: dict, customer: dict, decisions: list[dict], marker: str,
                  note: str | None = None, reply: str | None = None, remarks: list[str] = ()) -> str:
     """Write Goodwill's internal note: who posted where, their standing, and every rule that fired.
@@ -113,6 +130,7 @@ def context_note(event: dict, fact: dict, customer: dict, decisions: list[dict],
     if event.get("url"):
         lines.append(f"Post: {event['url']}")
     lines.append(f"Sentiment: {_sentiment_line(fact.get('sentiment'))}")
+    lines += _signal_lines(fact.get("signals") or {})
     if event.get("rating") is not None:
         lines.append(f"Rating: {event['rating']}/5")
     lines.append("History: " + (", ".join(f"{name} {count}" for name, count in sorted(history.items()))
