@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from engine.db import Action, InboxEvent
 from engine.runtime import Runtime
 from engine.sender import send_event
 from engine.settings import Settings
@@ -62,6 +64,17 @@ class Goodwill:
                 a["status"] in ("done", "dead") for a in body["actions"])
             return body if finished else None
         return wait_until(done, timeout)
+
+    def drain(self, timeout: float = 600.0) -> None:
+        """Wait until no event waits in the inbox and no action is left to run."""
+        def drained():
+            with self.runtime.sessionmaker() as session:
+                waiting = session.scalar(select(func.count(InboxEvent.id))
+                                         .where(InboxEvent.status == "received"))
+                running = session.scalar(select(func.count(Action.id)).where(
+                    Action.status.in_(("pending", "retrying", "running"))))
+                return waiting == 0 and running == 0
+        wait_until(drained, timeout=timeout, interval=0.5)
 
 
 def start_goodwill(tmp_path, desk_url, policies=None, workers=1, **overrides) -> tuple:

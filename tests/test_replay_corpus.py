@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import SHARED, desk_comments, desk_tickets, start_goodwill, wait_until
+from conftest import SHARED, desk_comments, desk_tickets, start_goodwill
 from engine.replay import conversation_events, deliveries
 from integrations.zendesk.desk import create_desk_app, serve_desk_in_thread
 from integrations.zendesk.ticket_body import event_marker
@@ -31,17 +31,7 @@ def test_replay_gives_one_ticket_per_conversation_and_comments_for_follow_ups(tm
         # A few tweets appear in two conversations of the corpus: accepted once all the same.
         unique = len({event["id"] for event in sent})
         assert statuses == {"accepted": unique, "duplicate": len(sent) - unique}
-
-        def drained():
-            with app.runtime.sessionmaker() as session:
-                from sqlalchemy import func, select
-                from engine.db import Action, InboxEvent
-                waiting = session.scalar(select(func.count(InboxEvent.id))
-                                         .where(InboxEvent.status == "received"))
-                running = session.scalar(select(func.count(Action.id)).where(
-                    Action.status.in_(("pending", "retrying", "running"))))
-                return waiting == 0 and running == 0
-        wait_until(drained, timeout=600, interval=0.5)
+        app.drain()
     finally:
         server.shutdown()
         app.runtime.stop()
