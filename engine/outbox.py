@@ -29,7 +29,8 @@ def claim_action(make_session, lease: timedelta) -> str | None:
                Action.next_attempt_at <= now)
     with make_session.begin() as session:
         candidates = session.scalars(
-            select(Action.id).where(due, or_(Action.sequence_key.is_(None), ~blocked), desk_runnable(now))
+            select(Action.id)
+            .where(due, or_(Action.sequence_key.is_(None), ~blocked), desk_runnable(now))
             .order_by(Action.next_attempt_at, Action.created_at).limit(5)
             .with_for_update(skip_locked=True)).all()
         for action_id in candidates:

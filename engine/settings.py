@@ -31,6 +31,7 @@ class Settings:
     admin_password: str | None = None
     crm_webhook_url: str | None = None
     crm_webhook_secret: str | None = None
+    smtp_url: str | None = None
     max_attempts: int = 5
     lease_seconds: float = 120.0
     backoff_base: float = 2.0
@@ -64,6 +65,7 @@ class Settings:
             admin_password=env.get("GOODWILL_ADMIN_PASSWORD") or None,
             crm_webhook_url=env.get("GOODWILL_CRM_WEBHOOK_URL") or None,
             crm_webhook_secret=env.get("GOODWILL_CRM_WEBHOOK_SECRET") or None,
+            smtp_url=env.get("GOODWILL_SMTP_URL") or None,
             lease_seconds=float(env.get("GOODWILL_LEASE_SECONDS", defaults.lease_seconds)),
             max_attempts=int(env.get("GOODWILL_MAX_ATTEMPTS", defaults.max_attempts)),
             backoff_base=float(env.get("GOODWILL_BACKOFF_BASE", defaults.backoff_base)),
