@@ -1,4 +1,5 @@
 """A rule's `when` as a tree of all/any/not over conditions, checked, explained and compiled."""
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from engine.policy.conditions.base import Condition, all_of, any_of
@@ -13,28 +14,28 @@ class Outcome:
     children: list["Outcome"] = field(default_factory=list)
 
 
-class Node:
+class Node(ABC):
     """One part of a `when`."""
 
+    @abstractmethod
     def test(self, fact: dict) -> bool:
         """Tell whether the fact passes this part."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reasons(self, fact: dict) -> list[str]:
         """Return true sentences saying why this part has the result it has."""
-        raise NotImplementedError
 
+    @abstractmethod
     def explain(self, fact: dict) -> Outcome:
         """Return this part's result with every condition below it, passed or not."""
-        raise NotImplementedError
 
+    @abstractmethod
     def compile(self, negate: bool = False) -> dict:
         """Return the durable_rules expression (negations pushed down to the conditions)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def leaves(self):
         """Yield every condition of this part."""
-        raise NotImplementedError
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What a condition is: parameters, a readable label, a durable_rules expression, a Python check."""
 import operator
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -98,7 +99,7 @@ def show(value) -> str:
     return str(value)
 
 
-class Condition:
+class Condition(ABC):
     """One kind of test on the fact; subclasses set `key`, `Params` and the four behaviours."""
 
     key: ClassVar[str]
@@ -133,21 +134,21 @@ class Condition:
         """Say which fact data the durable_rules fact must carry for this test."""
         return [FieldInput(self.path, self.kind)]
 
+    @abstractmethod
     def label(self, params: dict) -> str:
         """Say the test in words: `sentiment below -0.3`."""
-        raise NotImplementedError
 
     def test(self, fact: dict, params: dict) -> bool:
         """Tell whether the fact passes, as fast as plain Python allows."""
         return self.evaluate(fact, params)[0]
 
+    @abstractmethod
     def evaluate(self, fact: dict, params: dict) -> tuple[bool, str]:
         """Return (passed, a true sentence about the value): `sentiment -0.62 below -0.3`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def compile(self, params: dict, negate: bool = False) -> dict:
         """Return the durable_rules expression of the test (or of its negation)."""
-        raise NotImplementedError
 
 
 # name -> (Python check, durable operator, durable operator of the negation, words)
