@@ -1,7 +1,6 @@
 """Settings read from the environment, as DESIGN.md lists them."""
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 # A folder of a business's own lexicon files, merged over the shipped ones (engine.signals).
@@ -10,11 +9,10 @@ LEXICONS_VARIABLE = "GOODWILL_LEXICONS"
 
 def shipped_policies_dir() -> Path:
     """Return the policies that ship with the package, wherever it is installed."""
-    try:
-        return Path(str(resources.files("engine.shipped_policies")))
-    except ModuleNotFoundError:
-        # An editable install or a source checkout: policies/ sits beside engine/.
-        return Path(__file__).resolve().parent.parent / "policies"
+    here = Path(__file__).resolve().parent
+    installed = here / "shipped_policies"
+    # `pip install .` puts them there; an editable install or a checkout has policies/ beside engine/.
+    return installed if installed.is_dir() else here.parent / "policies"
 
 
 @dataclass
