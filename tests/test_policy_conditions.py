@@ -1,10 +1,23 @@
 """Conditions: readable labels, why-sentences, and plugin conditions from entry points."""
-from marshmallow import fields
+import importlib.util
+from pathlib import Path
 
 from engine.policy import RulesEngine, load_policy_set, oracle_decide
 from engine.policy import conditions
-from engine.policy.conditions.base import Condition, OperatorSchema, show
+from engine.policy.conditions.base import show
 from engine.policy.facts import fact_from_event
+
+
+def _example_plugin():
+    """Load the example plugin package's module by path, without making it installable here."""
+    path = Path(__file__).resolve().parent / "plugin_example/goodwill_plugin_example/__init__.py"
+    spec = importlib.util.spec_from_file_location("goodwill_plugin_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+Influencer = _example_plugin().Influencer
 
 
 def leaf(key, raw):
@@ -44,37 +57,6 @@ def test_why_sentences_are_true_whether_or_not_the_test_passed():
 def test_show_shortens_long_lists():
     assert show(["a", "b", "c", "d", "e"]) == "[a, b, c, …]"
     assert show(None) == "(missing)"
-
-
-class InfluencerParams(OperatorSchema):
-    followers = fields.Integer(strict=True, required=True)
-
-
-class Influencer(Condition):
-    """An author with a large audience (a plugin's own condition)."""
-
-    key = "influencer"
-    Params = InfluencerParams
-    kind = "integer"
-
-    def __init__(self):
-        super().__init__("author.followers")
-
-    def shorthand(self, raw):
-        return raw if isinstance(raw, dict) else {"followers": raw}
-
-    def label(self, params):
-        return f"author has at least {params['followers']} followers"
-
-    def evaluate(self, fact, params):
-        value = self.value(fact)
-        ok = value is not None and value >= params["followers"]
-        return ok, f"author.followers {show(value)} {'at least' if ok else 'under'} {params['followers']}"
-
-    def compile(self, params, negate=False):
-        if negate:
-            return {"$or": [{"$nex": {self.durable: 1}}, {"$lt": {self.durable: params["followers"]}}]}
-        return {"$gte": {self.durable: params["followers"]}}
 
 
 class FakeEntryPoint:
