@@ -1,9 +1,10 @@
 """Tables: the inbox, decisions, the outbox, conversations, customers and their ledger."""
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
-                        UniqueConstraint, create_engine, event)
+from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+                        TypeDecorator, UniqueConstraint, create_engine, event)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 
@@ -41,7 +42,8 @@ class InboxEvent(Base):
     __tablename__ = "inbox_events"
     __table_args__ = (UniqueConstraint("source", "external_id", name="uq_inbox_source_event"),
                       Index("ix_inbox_platform_external", "platform", "external_id"),
-                      Index("ix_inbox_platform_thread", "platform", "thread"))
+                      Index("ix_inbox_platform_thread", "platform", "thread"),
+                      Index("ix_inbox_brand_occurred", "brand", "occurred_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     source: Mapped[str] = mapped_column(String(40))
@@ -53,6 +55,9 @@ class InboxEvent(Base):
     thread: Mapped[str | None] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     payload: Mapped[dict] = mapped_column(JSON)
+    # Brand-wide counts and rates (`brand_history.*`, `rate`) read these two.
+    brand: Mapped[str | None] = mapped_column(String(200))
+    text_norm: Mapped[str | None] = mapped_column(Text)
     enriched: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     error: Mapped[str | None] = mapped_column(Text)
@@ -181,6 +186,8 @@ class LedgerEntry(Base):
     reverses: Mapped[str | None] = mapped_column(String(32), unique=True)
     voucher_code: Mapped[str | None] = mapped_column(String(100), unique=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the reward costs the business, fixed when it is issued (a reversal: minus the credit's).
+    cost: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
 
 
 class Voucher(Base):
@@ -225,6 +232,26 @@ class Referral(Base):
     ledger_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TicketMetric(Base):
+    """Zendesk's first reply time of a ticket Goodwill created, kept by engine.ticket_metrics."""
+
+    __tablename__ = "ticket_metrics"
+
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    action_id: Mapped[str] = mapped_column(String(32), unique=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    policy: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(100))
+    ticket_created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Null until an agent's first public reply; then final, and the ticket is not asked about again.
+    reply_minutes: Mapped[int | None] = mapped_column(Integer)
+    reply_business_minutes: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Set when Zendesk refused for good (a deleted ticket): the ticket is not asked about again.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class DeskPause(Base):

@@ -5,10 +5,12 @@ from sqlalchemy.orm import Session
 from engine import customers, history
 from engine.db import Conversation, Customer, InboxEvent
 from engine.sentiment import sentiment
+from engine.policy.conditions.counts import CountSpec
+from engine.settings import Settings
 from engine.signals import analyze
-from engine.textnorm import normalize
+from engine.textnorm import hashtags, mentions, normalize
 
-
+DEFAULT_TIERS = Settings.loyalty_tiers
 
 def is_from_brand(event: dict, source: str = "events") -> bool:
     """Tell whether the brand's own account wrote the event.
@@ -65,25 +67,31 @@ def conversation(session: Session, platform: str, thread: str) -> Conversation |
 
 
 def build_fact(session: Session, row: InboxEvent, event: dict, customer_id: str | None,
-               history_names=()) -> dict:
-    """Return the enriched event: every key the policy language may test is present."""
+               counts=(), tiers=DEFAULT_TIERS) -> dict:
+    """Return the enriched event: every key the policy language may test is present.
+
+    `counts` are the CountSpecs the policies read (history, brand history, rates).
+    """
     conv = conversation(session, row.platform, row.thread)
-    names = sorted(set(history.DEFAULT_NAMES) | set(history_names))
-    counts = (history.history(session, customer_id, names, row.occurred_at, row.id)
-              if customer_id else dict.fromkeys(names, 0))
+    wanted = {*counts, *(CountSpec("customer", name) for name in history.DEFAULT_NAMES)}
+    found = history.all_counts(session, wanted, customer_id, event.get("brand"),
+                               row.occurred_at, row.id)
     bal = customers.balance(session, customer_id) if customer_id else {"points": 0, "vouchers": []}
     tone = sentiment(event.get("text"))
     return {
         **event,
         "thread": row.thread,
         "text_norm": normalize(event.get("text")),
+        "hashtags": hashtags(event.get("text")),
+        "mentions": mentions(event.get("text")),
         "sentiment": tone,
         "signals": analyze(event.get("text"), tone=tone),
-        "history": counts,
+        **found,
         "conversation": {"first": is_first_in_thread(session, row),
                          "ticketed": bool(conv and conv.ticketed)},
         "customer": {"linked": customer_id is not None and _is_linked(session, customer_id),
-                     "points": bal["points"], "vouchers": len(bal["vouchers"])},
+                     "points": bal["points"], "vouchers": len(bal["vouchers"]),
+                     "tier": tier_for(bal["points"], tiers)},
         "from_brand": is_from_brand(event, row.source),
     }
 
@@ -92,3 +100,9 @@ def _is_linked(session: Session, customer_id: str) -> bool:
     """Tell whether the customer is known by more than one identity (e.g. email and a handle)."""
     customer = session.get(Customer, customer_id)
     return customer is not None and len(customer.identities) > 1
+
+
+def tier_for(points: int, tiers) -> str | None:
+    """Return the highest loyalty tier whose least points the balance reaches."""
+    reached = [name for name, least in tiers if points >= least]
+    return reached[-1] if reached else None

@@ -5,11 +5,12 @@ ends at its `occurred_at`. The name before the window says what is counted:
 `engagements` (likes, shares, follows, comments, mentions, replies), `events` (everything),
 a kind in singular or plural (`mentions`, `reviews`), or a policy or rule name (events that
 policy or rule decided on, so `complaints_30d` counts earlier complaints).
+`brand_history.<name>` and `rate` count the same over every customer of the event's brand.
 """
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.db import Decision, InboxEvent
@@ -42,21 +43,28 @@ def _kinds_for(what: str) -> tuple[str, ...] | None:
 def count(session: Session, customer_id: str, name: str, before: datetime,
           exclude_event: str) -> int:
     """Count what `name` describes for one customer in the window ending at `before`."""
+    return _count(session, InboxEvent.customer_id == customer_id, name, before, exclude_event)
+
+
+def _count(session: Session, scope, name: str, before: datetime, exclude_event: str,
+           words: tuple[str, ...] = ()) -> int:
     parsed = parse_history_name(name)
     if parsed is None:
         return 0
     what, window = parsed
-    in_window = (InboxEvent.customer_id == customer_id,
-                 InboxEvent.occurred_at >= before - window,
-                 InboxEvent.occurred_at <= before,
-                 InboxEvent.id != exclude_event)
+    conditions = [scope, InboxEvent.occurred_at >= before - window,
+                  InboxEvent.occurred_at <= before, InboxEvent.id != exclude_event]
+    if words:
+        # text_norm is padded and single-spaced, so " word " finds whole words and phrases.
+        conditions.append(or_(*(InboxEvent.text_norm.contains(f" {w} ", autoescape=True)
+                                for w in words)))
     kinds = _kinds_for(what)
     if kinds is not None:
-        query = select(func.count(InboxEvent.id)).where(*in_window, InboxEvent.kind.in_(kinds))
+        query = select(func.count(InboxEvent.id)).where(*conditions, InboxEvent.kind.in_(kinds))
     else:
         query = (select(func.count(func.distinct(InboxEvent.id)))
                  .join(Decision, Decision.event_id == InboxEvent.id)
-                 .where(*in_window, (Decision.policy == what) | (Decision.rule == what)
+                 .where(*conditions, (Decision.policy == what) | (Decision.rule == what)
                         | (Decision.rule == what.replace("_", "-"))))
     return int(session.scalar(query) or 0)
 
@@ -65,3 +73,25 @@ def history(session: Session, customer_id: str, names, before: datetime,
             exclude_event: str) -> dict[str, int]:
     """Return every requested count for one customer."""
     return {name: count(session, customer_id, name, before, exclude_event) for name in names}
+
+
+def brand_key(brand: str | None) -> str:
+    """Return the brand as stored for brand-wide counts: no @, case folded."""
+    return (brand or "").lstrip("@").casefold()
+
+
+def all_counts(session: Session, specs, customer_id: str | None, brand: str | None,
+               before: datetime, exclude_event: str) -> dict[str, dict[str, int]]:
+    """Return every count the policies need, by fact key: history, brand_history, rates."""
+    found: dict[str, dict[str, int]] = {"history": {}, "brand_history": {}, "rates": {}}
+    for spec in specs:
+        key, inner = spec.slot
+        if spec.scope == "customer":
+            found[key][inner] = (_count(session, InboxEvent.customer_id == customer_id, spec.name,
+                                        before, exclude_event, spec.words) if customer_id else 0)
+        else:
+            # The brand's own posts are not its customers' events.
+            scope = and_(InboxEvent.brand == brand_key(brand), InboxEvent.customer_id.is_not(None))
+            found[key][inner] = _count(session, scope, spec.name, before, exclude_event,
+                                       spec.words)
+    return found

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import InboxEvent, WebhookMessage
 from engine.enrich import find_thread
+from engine.history import brand_key
 from engine.errors import ApiError
 from engine.schema import dump_event
 
@@ -30,6 +31,7 @@ def accept(make_session: sessionmaker, source: str, event: dict,
             # Knowing the conversation now lets workers decide its events in order.
             row = InboxEvent(source=source, external_id=event["id"], platform=event["platform"],
                              kind=event["kind"], author_id=event["author"]["id"],
+                             brand=brand_key(event["brand"]),
                              thread=find_thread(session, event["platform"], payload),
                              occurred_at=event["occurred_at"], payload=payload)
             session.add(row)

@@ -1,6 +1,7 @@
 """Settings read from the environment, as DESIGN.md lists them."""
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 # A folder of a business's own lexicon files, merged over the shipped ones (engine.signals).
@@ -41,9 +42,23 @@ class Settings:
     google_oidc_audience: str | None = None
     google_pubsub_service_account: str | None = None
     google_oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    # Reading the review a notification names (integrations.google.hydrate).
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_refresh_token: str | None = None
+    google_api_url: str = "https://mybusiness.googleapis.com"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    # Reading the Instagram comment or caption a mention names (integrations.meta.hydrate).
+    meta_page_access_token: str | None = None
+    meta_graph_url: str = "https://graph.facebook.com"
     trustpilot_webhook_user: str | None = None
     trustpilot_webhook_password: str | None = None
     trustpilot_brand: str = "trustpilot"
+    point_value: Decimal = Decimal(0)
+    # (tier, least points) from the lowest; `customer.tier` is the highest one reached.
+    loyalty_tiers: tuple[tuple[str, int], ...] = (("member", 0), ("silver", 100), ("gold", 500))
+    ticket_metrics_every: float = 300.0
+    ticket_metrics_days: int = 30
 
     @classmethod
     def from_env(cls, env=None) -> "Settings":
@@ -78,4 +93,38 @@ class Settings:
             trustpilot_webhook_user=env.get("TRUSTPILOT_WEBHOOK_USER") or None,
             trustpilot_webhook_password=env.get("TRUSTPILOT_WEBHOOK_PASSWORD") or None,
             trustpilot_brand=env.get("TRUSTPILOT_BRAND") or defaults.trustpilot_brand,
+            point_value=_money(env, "GOODWILL_POINT_VALUE", defaults.point_value),
+            loyalty_tiers=_tiers(env.get("GOODWILL_LOYALTY_TIERS")) or defaults.loyalty_tiers,
+            ticket_metrics_every=float(env.get("GOODWILL_TICKET_METRICS_EVERY",
+                                               defaults.ticket_metrics_every)),
+            ticket_metrics_days=int(env.get("GOODWILL_TICKET_METRICS_DAYS",
+                                            defaults.ticket_metrics_days)),
         )
+
+
+def _tiers(text: str | None) -> tuple[tuple[str, int], ...]:
+    """Read `member:0,silver:100,gold:500`; refuse anything else, naming the variable."""
+    if not text:
+        return ()
+    tiers = []
+    for part in text.split(","):
+        name, _, points = part.strip().partition(":")
+        if not name or not points.strip().isdigit():
+            raise ValueError("GOODWILL_LOYALTY_TIERS must read like member:0,silver:100,gold:500, "
+                             f"not {text!r}")
+        tiers.append((name.strip(), int(points)))
+    return tuple(sorted(tiers, key=lambda tier: tier[1]))
+
+
+def _money(env, name: str, default: Decimal) -> Decimal:
+    """Read an amount of money such as 0.01; refuse anything else, naming the variable."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise ValueError(f"{name} must be an amount such as 0.01, not {text!r}")
+    return amount

@@ -4,6 +4,7 @@ from marshmallow import ValidationError
 from engine import customers, enrich
 from engine.actions.registry import action_types
 from engine.db import InboxEvent, make_sessionmaker
+from engine.history import brand_key
 from engine.policy import RulesEngine, explain, load_policy_set, render_explanation
 from engine.schema import dump_event, first_error, load_event
 from engine.settings import Settings
@@ -22,7 +23,7 @@ def simulate(settings: Settings, payload: dict, explain_rules: bool = False) -> 
         # Everything below happens inside one transaction that is never committed.
         row = InboxEvent(source="simulate", external_id=event["id"], platform=event["platform"],
                          kind=event["kind"], author_id=event["author"]["id"],
-                         thread=event["thread"], occurred_at=load_event(payload)["occurred_at"],
+                         brand=brand_key(event["brand"]), thread=event["thread"], occurred_at=load_event(payload)["occurred_at"],
                          payload=event)
         session.add(row)
         session.flush()
@@ -30,7 +31,7 @@ def simulate(settings: Settings, payload: dict, explain_rules: bool = False) -> 
         from_brand = enrich.is_from_brand(event, row.source)
         customer_id = None if from_brand else customers.resolve_author(session, event).id
         fact = enrich.build_fact(session, row, {**event, "thread": row.thread}, customer_id,
-                                 policy_set.history_fields())
+                                 policy_set.count_specs(), settings.loyalty_tiers)
         conversation = enrich.conversation(session, row.platform, row.thread)
         session.rollback()
     engine = RulesEngine(policy_set)

@@ -46,7 +46,10 @@ def claim_event(make_session, lease: timedelta) -> str | None:
 
 def process_event(runtime, event_id: str) -> None:
     """Decide on one claimed event and commit decisions and actions with its new status."""
+    from integrations.hydrate import complete_content
     try:
+        # A notification that only names its content (a Google review) is read first, once.
+        complete_content(runtime, event_id)
         with runtime.sessionmaker.begin() as session:
             row = session.get(InboxEvent, event_id)
             _decide(runtime, session, row)
@@ -77,8 +80,9 @@ def _decide(runtime, session, row: InboxEvent) -> None:
         row.customer_id = customers.resolve_author(session, event).id
     rules = runtime.rules()
     fact = enrich.build_fact(session, row, event, row.customer_id,
-                             rules.policy_set.history_fields())
+                             rules.policy_set.count_specs(), runtime.settings.loyalty_tiers)
     row.enriched = fact
+    row.text_norm = fact["text_norm"]
     conversation = enrich.conversation(session, row.platform, row.thread)
     if from_brand:
         if conversation is not None and conversation.ticketed:
@@ -108,7 +112,12 @@ def _apply_matches(session, row: InboxEvent, matches, conversation: Conversation
             else:
                 others.append((spec.type, spec.params))
         _record(session, row, decision, others)
-    if conversation is not None and conversation.ticketed:
+    ticketed = conversation is not None and conversation.ticketed
+    if not matches and not ticketed:
+        # Visible in the API and the admin page (rule `unmatched`), so no event goes unseen.
+        session.add(Decision(event_id=row.id, **BUILTIN, rule="unmatched",
+                             why="no rule of the policies matched"))
+    if ticketed:
         why = f"conversation goodwill:{row.platform}:{row.thread} already has a ticket"
         follow_up = {**BUILTIN, "rule": "conversation-follow-up", "why": why}
         session.add(Decision(event_id=row.id, **follow_up))

@@ -7,14 +7,20 @@ import pytest
 import yaml
 
 from engine.policy import RulesEngine, load_policy_set, oracle_decide
-from engine.textnorm import normalize
+from engine.textnorm import hashtags, mentions, normalize
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 CORPUS = Path("/work/shared/corpora/twitter-care/conversations.json")
 # Texts that exercise accents, other scripts, phrases, repeats and emptiness.
 EXTRA_TEXTS = ["Café niño 退款 спасибо", "help", "", None, "thanks thanks love", "w0 w1 w0",
                "not working not working", "ÉRROR! Can't log in", "refund refund? REFUND!",
-               "my order never arrived, still waiting", "I love it but it is broken"]
+               "my order never arrived, still waiting", "I love it but it is broken",
+               "@AcmeHelp #Outage again, order #123456 @kim.fan", "#fail #Fail #café @acmehelp"]
+PATTERNS = [r"order #?\d{6}", r"^@\w+", r"(?i)refund|money back", r"(x+x+)+y", r"\bhelp\b"]
+TAGS = ["outage", "fail", "cafe", "acmehelp", "kim.fan", "nothing"]
+HOURS = {"timezone": "Europe/London", "open": {"mon-fri": "09:00-17:30", "sat": "10:00-14:00"},
+         "holidays": ["2026-03-02"],
+         "brands": {"Brand": {"timezone": "America/New_York", "open": {"mon-sun": "08:00-20:00"}}}}
 KEYWORDS = ["help", "account", "not working", "can't", "please", "thanks", "app", "password",
             "log in", "refund", "order", "café", "niño", "退款", "спасибо", "my", "the", "i",
             "crash", "error", "why", "love", "w0", "still waiting"]
@@ -37,7 +43,10 @@ def make_fact(rng: random.Random, text, n: int) -> dict:
         "id": str(n), "platform": rng.choice(["twitter", "facebook", "google", None]),
         "kind": rng.choice(KINDS), "brand": rng.choice(["Mary", "Brand"]), "text": text,
         "url": None, "rating": rng.choice([None, 1, 2, 3, 4, 5]), "in_reply_to": None,
-        "thread": str(n), "occurred_at": "2026-03-01T10:00:00Z",
+        "thread": str(n), "occurred_at": rng.choice([
+            "2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z", "2026-03-03T08:59:00+00:00",
+            "2026-03-03T17:30:00Z", "2026-03-07T13:59:59Z", "2026-03-03T03:00:00-05:00", "never"]),
+        "hashtags": hashtags(text), "mentions": mentions(text),
         "author": {"id": "a", "handle": rng.choice(["Mary", "Bob", None, 'Zoë "q" \\ x']),
                    "name": rng.choice(["Mary", None]), "email": None,
                    "followers": rng.choice([None, 0, 3, 1000]),
@@ -49,7 +58,8 @@ def make_fact(rng: random.Random, text, n: int) -> dict:
         "history": {"complaints_30d": rng.randint(0, 5), "engagements_30d": rng.randint(0, 12),
                     "mentions_7d": rng.choice([0, 3, None])},
         "conversation": {"first": rng.random() < 0.6, "ticketed": rng.random() < 0.3},
-        "customer": {"linked": rng.random() < 0.5, "points": rng.choice([0, 3, 50]), "vouchers": 0},
+        "customer": {"linked": rng.random() < 0.5, "points": rng.choice([0, 3, 50]), "vouchers": 0,
+                     "tier": rng.choice(["member", "gold", None])},
         "from_brand": False,
     }
 
@@ -67,7 +77,8 @@ def random_condition(rng: random.Random, fallback: bool, depth: int = 0):
                "history.mentions_7d", "customer.points", "author.followers"]
     flags = ["author.verified", "conversation.first", "conversation.ticketed", "customer.linked"]
     choices = ["kind", "sentiment", "text", "text", "text", "author.handle", "extra.vip",
-               "referred.email", *numbers, *flags]
+               "referred.email", "matches", "hashtags", "mentions", "rate", "business_hours",
+               "brand_history.mentions_1h", "customer.tier", *numbers, *flags]
     if fallback:
         choices += ["decided.ticket", "decided.labels"] * 2
     key = rng.choice(choices)
@@ -89,6 +100,21 @@ def random_condition(rng: random.Random, fallback: bool, depth: int = 0):
         words = rng.sample(KEYWORDS, rng.randint(1, 4))
         return key, rng.choice([{"contains_any": words}, {"contains_all": words[:2]}, words,
                                 {"exists": rng.random() < 0.5}])
+    if key == "matches":
+        return "text", {"matches": rng.choice([rng.choice(PATTERNS), rng.sample(PATTERNS, 2)])}
+    if key in ("hashtags", "mentions"):
+        tags = rng.sample(TAGS, rng.randint(1, 3))
+        return key, rng.choice([tags, tags[0], {"all": tags}, {"none": tags}])
+    if key == "rate":
+        words = {"mentioning": rng.sample(KEYWORDS, 2)} if rng.random() < 0.5 else {}
+        return key, {"of": rng.choice(["complaints", "mentions"]), "within": "10m", **words,
+                     rng.choice(["at_least", "below"]): rng.randint(0, 6)}
+    if key == "business_hours":
+        return key, rng.choice(["open", "closed"])
+    if key == "brand_history.mentions_1h":
+        return key, {rng.choice(["at_least", "below", "equals"]): rng.randint(0, 6)}
+    if key == "customer.tier":
+        return key, rng.choice(["gold", ["member", "gold"], {"exists": False}])
     if key == "extra.vip":
         return key, rng.choice([True, "true", 1, {"in": [True, 1]}, {"not_equals": True}])
     if key == "referred.email":
@@ -108,7 +134,15 @@ def random_policy(rng: random.Random, name: str, rules: int) -> dict:
                 "fallback": fallback, "stop": rng.random() < 0.2, "priority": rng.randint(0, 200),
                 "labels": rng.sample(["praise", "complaint", "question"], rng.randint(0, 2))}
         body.append(rule)
-    return {"policy": name, "rules": body}
+    return {"policy": name, "business_hours": HOURS, "rules": body}
+
+
+def with_counts(rng: random.Random, fact: dict, policy_set) -> dict:
+    """Give the fact a random value for every count the policies read, some missing."""
+    for spec in policy_set.count_specs():
+        key, inner = spec.slot
+        fact.setdefault(key, {})[inner] = rng.choice([0, 1, 3, 6, 20, None])
+    return fact
 
 
 def assert_agree(policy_set, facts) -> int:
@@ -131,7 +165,8 @@ def test_random_policies_decide_the_same_in_both_engines(tmp_path, seed):
         (tmp_path / f"p{number}.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
     policy_set = load_policy_set(tmp_path)
     texts = customer_texts()
-    facts = [make_fact(rng, rng.choice(texts), n) for n in range(250)]
+    facts = [with_counts(rng, make_fact(rng, rng.choice(texts), n), policy_set)
+             for n in range(250)]
     assert assert_agree(policy_set, facts) > 250
 
 

@@ -35,7 +35,7 @@ def test_each_condition_says_what_it_tests():
     condition, params = leaf("history.complaints_30d", {"at_least": 2, "below": 10})
     assert condition.label(params) == "history.complaints_30d at least 2, below 10"
     condition, params = leaf("decided.labels", {"excludes": "praise"})
-    assert condition.label(params) == "labels exclude [praise]"
+    assert condition.label(params) == "decided.labels exclude [praise]"
 
 
 def test_why_sentences_are_true_whether_or_not_the_test_passed():

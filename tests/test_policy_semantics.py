@@ -13,7 +13,7 @@ def decide(request):
     engines = []
 
     def run(policy_set, event):
-        fact = fact_from_event(event, policy_set.history_fields())
+        fact = fact_from_event(event, policy_set.count_specs())
         if request.param == "oracle":
             return oracle_decide(policy_set, fact)
         engine = RulesEngine(policy_set)
@@ -142,7 +142,7 @@ def test_the_why_of_a_fallback_rule_quotes_decided(tmp_path, decide):
     policy_set = policies(tmp_path, enquiries=FALLBACK, **OTHERS)
     [match] = decide(policy_set, {"text": "hello"})
     assert "decided.ticket false is false" in match.why
-    assert "labels [] exclude praise" in match.why
+    assert "decided.labels [] include none of praise" in match.why
 
 
 def test_a_stop_in_the_first_pass_also_skips_the_policys_fallback_rules(tmp_path, decide):

@@ -68,6 +68,11 @@ def _condition(src: Source, key: str, key_node: Node, value: Node, fallback: boo
                               lambda path, message: suggest(schema, shaped, path, message),
                               implied=0 if isinstance(raw, dict) else 1)
         return None
+    try:
+        params = condition.bind(params, src.context)
+    except ValueError as exc:
+        src.error(BadParameter, key_node, f"condition `{key}`: {exc}")
+        return None
     return Leaf(condition, params, where(key_node)[0])
 
 

@@ -6,7 +6,8 @@
 from dataclasses import dataclass, field
 
 from engine.policy import factpaths
-from engine.policy.conditions.base import FACT, TERMS, FieldInput, TermsInput, durable_name
+from engine.policy.conditions.base import (FACT, TERMS, ComputedInput, FieldInput, TermsInput,
+                                           durable_name)
 from engine.policy.model import Policy, PolicySet
 
 CHUNK = 32
@@ -17,10 +18,11 @@ WARMUP_RULE = "goodwill-warmup"
 
 @dataclass
 class Inputs:
-    """What one ruleset reads from a fact: typed fields and the longest keyword in words."""
+    """What one ruleset reads from a fact: typed fields, the longest keyword, computed values."""
 
     fields: dict[str, str] = field(default_factory=dict)
     words: int = 0
+    computed: dict[str, ComputedInput] = field(default_factory=dict)
 
     def add(self, needed) -> None:
         """Merge a condition's needs."""
@@ -29,6 +31,8 @@ class Inputs:
                 self.fields[item.path] = item.kind
             elif isinstance(item, TermsInput):
                 self.words = max(self.words, item.words)
+            elif isinstance(item, ComputedInput):
+                self.computed[item.name] = item
 
 
 @dataclass
@@ -84,6 +88,10 @@ def durable_fact(fact: dict, inputs: Inputs, sid: str, fact_id: str, fallback: b
             continue
         # "" is in every posted list so that "no item equals x" ($iall) holds on an empty list.
         values[durable_name(path)] = value + [""] if kind == "labels" else value
+    for name, computed in inputs.computed.items():
+        value = computed.compute(fact)
+        if value is not None:
+            values[name] = value
     message = {"sid": sid, "id": fact_id, PASS_FIELD: 2 if fallback else 1, FACT: values}
     if inputs.words:
         message[TERMS] = terms(factpaths.text_norm(fact), inputs.words)

@@ -16,7 +16,7 @@ FIELD_TYPES = {
     "text_norm": "string", "sentiment": "number",
     "conversation.first": "bool", "conversation.ticketed": "bool",
     "customer.linked": "bool", "customer.points": "integer", "customer.vouchers": "integer",
-    "from_brand": "bool",
+    "from_brand": "bool", "hashtags": "labels", "mentions": "labels", "customer.tier": "string",
     "decided.ticket": "bool", "decided.labels": "labels",
 }
 FIELD_TYPES.update(signal_field_types())
@@ -32,7 +32,7 @@ def field_type(path: str) -> str | None:
     if path in FIELD_TYPES:
         return FIELD_TYPES[path]
     head, _, rest = path.partition(".")
-    if head == "history" and HISTORY_NAME.match(rest):
+    if head in ("history", "brand_history") and HISTORY_NAME.match(rest):
         return "integer"
     if head == "extra" and EXTRA_KEY.match(rest):
         return "json"
@@ -41,7 +41,8 @@ def field_type(path: str) -> str | None:
 
 def example_paths() -> list[str]:
     """Return the paths to suggest when one is misspelt."""
-    return [*FIELD_TYPES, "history.complaints_30d", "history.engagements_30d"]
+    return [*FIELD_TYPES, "history.complaints_30d", "history.engagements_30d",
+            "brand_history.complaints_1h"]
 
 
 def template_path_ok(path: str) -> bool:

@@ -1,7 +1,7 @@
 """Build a whole enriched event from a partial one, for policy tests and simulations."""
 from engine.sentiment import sentiment
 from engine.signals import analyze
-from engine.textnorm import normalize
+from engine.textnorm import hashtags, mentions, normalize
 
 EVENT_DEFAULTS = {
     "id": "test-event", "platform": "twitter", "kind": "mention", "brand": "brand",
@@ -12,9 +12,11 @@ NESTED_DEFAULTS = {
     "author": {"id": "customer-1", "handle": "customer", "name": "Sam Customer", "email": None,
                "followers": None, "verified": None},
     "conversation": {"first": True, "ticketed": False},
-    "customer": {"linked": False, "points": 0, "vouchers": 0},
+    "customer": {"linked": False, "points": 0, "vouchers": 0, "tier": "member"},
 }
-OPEN_KEYS = {"extra", "history", "referred", "text_norm", "sentiment", "signals"}
+COUNT_KEYS = ("history", "brand_history", "rates")
+OPEN_KEYS = {"extra", "referred", "text_norm", "sentiment", "signals", "hashtags", "mentions",
+             *COUNT_KEYS}
 
 
 def unknown_keys(event: dict) -> list[tuple[str, list[str]]]:
@@ -29,18 +31,26 @@ def unknown_keys(event: dict) -> list[tuple[str, list[str]]]:
     return found
 
 
-def fact_from_event(event: dict, history_names=()) -> dict:
-    """Fill a partial event into a fact: defaults, text_norm, VADER sentiment unless given."""
+def fact_from_event(event: dict, counts=()) -> dict:
+    """Fill a partial event into a fact: defaults, text_norm, VADER sentiment unless given.
+
+    Every count the policies read (`counts`: CountSpecs) is 0 unless the event gives it.
+    """
     fact = {**EVENT_DEFAULTS, **event}
     for name, defaults in NESTED_DEFAULTS.items():
         fact[name] = {**defaults, **(event.get(name) or {})}
     fact["thread"] = fact["thread"] or fact["id"]
     fact["text_norm"] = event.get("text_norm") or normalize(fact["text"])
+    fact.setdefault("hashtags", hashtags(fact["text"]))
+    fact.setdefault("mentions", mentions(fact["text"]))
     if "sentiment" not in event:
         fact["sentiment"] = sentiment(fact["text"])
     if "signals" not in event:
         fact["signals"] = analyze(fact["text"], tone=fact["sentiment"])
-    counts = dict.fromkeys(history_names, 0)
-    counts.update(event.get("history") or {})
-    fact["history"] = counts
+    found: dict[str, dict] = {key: {} for key in COUNT_KEYS}
+    for spec in counts:
+        key, inner = spec.slot
+        found[key][inner] = 0
+    for key in COUNT_KEYS:
+        fact[key] = {**found[key], **(event.get(key) or {})}
     return fact

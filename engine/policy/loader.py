@@ -3,8 +3,10 @@ import hashlib
 import re
 from pathlib import Path
 
+from marshmallow import ValidationError
 from yaml.nodes import Node, ScalarNode
 
+from engine.policy.calendar import BusinessHours, load_business_hours
 from engine.policy.clauses import parse_then, parse_when
 from engine.policy.errors import (BadParameter, DuplicatePolicy, DuplicateRule, PolicyError,
                                   PolicyErrors, PolicySyntaxError, TooManyRules)
@@ -14,7 +16,7 @@ from engine.policy.source import Source, where
 MAX_RULES = 500
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 NAME_HINT = "lower-case letters, digits, `-` and `_`, starting with a letter"
-POLICY_KEYS = ("policy", "description", "rules")
+POLICY_KEYS = ("policy", "description", "business_hours", "rules")
 RULE_KEYS = ("name", "description", "priority", "stop", "fallback", "labels", "when", "then")
 
 
@@ -76,11 +78,21 @@ def parse_policy(text: str, path: str) -> tuple[Policy | None, list[PolicyError]
     found = {key: value for key, _, value in entries}
     name = _name(src, found.get("policy"), "policy name")
     description = _text(src, found.get("description"), "`description`")
+    if "business_hours" in found:
+        src.context["business_hours"] = _business_hours(src, found["business_hours"])
     rules = _rules(src, found["rules"]) if "rules" in found else []
     if src.errors:
         return None, src.errors
     version = hashlib.sha1(text.encode("utf-8")).hexdigest()[:7]
     return Policy(name, version, path, rules, description, where(found["policy"])[0]), []
+
+
+def _business_hours(src: Source, node: Node) -> BusinessHours | None:
+    try:
+        return load_business_hours(src.plain(node))
+    except ValidationError as exc:
+        src.report_validation(node, exc.messages, "`business_hours`", BadParameter)
+        return None
 
 
 def _rules(src: Source, node: Node) -> list[Rule]:

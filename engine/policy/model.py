@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.actions.templates import fields_in
+from engine.policy.conditions.counts import CountSpec
 from engine.policy.tree import Node
 
 TICKET_ACTION = "zendesk.ticket"
@@ -69,17 +70,20 @@ class PolicySet:
     policies: list[Policy]
     folder: str = ""
 
-    def history_fields(self) -> set[str]:
-        """Return the `history.<name>` names any condition or template reads."""
-        names = set()
+    def count_specs(self) -> set[CountSpec]:
+        """Return every count (history, brand history, rate) a condition or template reads."""
+        specs = set()
         for policy in self.policies:
             for rule in policy.rules:
-                names.update(leaf.condition.path.split(".", 1)[1]
-                             for leaf in rule.when.leaves()
-                             if leaf.condition.path.startswith("history."))
+                for leaf in rule.when.leaves():
+                    specs.update(leaf.condition.counts(leaf.params))
                 for spec in rule.then:
-                    names.update(_history_in_templates(spec.params))
-        return names
+                    specs.update(_counts_in_templates(spec.params))
+        return specs
+
+    def history_fields(self) -> set[str]:
+        """Return the `history.<name>` names any condition or template reads."""
+        return {spec.name for spec in self.count_specs() if spec.slot[0] == "history"}
 
     def policy(self, name: str) -> Policy | None:
         """Return the policy of that name, if loaded."""
@@ -90,16 +94,21 @@ class PolicySet:
         return [f"{p.name}/{r.name}" for p in self.policies for r in p.rules]
 
 
-def _history_in_templates(params: dict) -> set[str]:
-    names = set()
+def _counts_in_templates(params: dict) -> set[CountSpec]:
+    scopes = {"history": "customer", "brand_history": "brand"}
+    specs = set()
     for value in params.values():
-        if isinstance(value, str):
-            try:
-                names.update(f.split(".", 1)[1] for f in fields_in(value)
-                             if f.startswith("history."))
-            except ValueError:
-                continue
-    return names
+        if not isinstance(value, str):
+            continue
+        try:
+            paths = fields_in(value)
+        except ValueError:
+            continue
+        for path in paths:
+            head, _, name = path.partition(".")
+            if head in scopes:
+                specs.add(CountSpec(scopes[head], name))
+    return specs
 
 
 @dataclass(frozen=True)

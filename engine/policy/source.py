@@ -15,6 +15,8 @@ class Source:
         self.path = path
         self.text = text
         self.errors: list[PolicyError] = []
+        # What the policy file declares beside its rules (its business hours), for conditions.
+        self.context: dict = {}
         self._constructor = SafeConstructor()
 
     def compose(self) -> Node | None:

@@ -67,14 +67,19 @@ class _Case:
     refuse: list[str]
 
 
-def run_policy_tests(folder) -> TestReport:
-    """Run every `<name>_test.yaml` beside the policies of a folder."""
+def run_policy_tests(folder, policy_set: PolicySet | None = None) -> TestReport:
+    """Run every `<name>_test.yaml` beside the policies of a folder.
+
+    Given `policy_set` (the folder as already loaded), the cases run against exactly that
+    set: a reload tests what it is about to swap in, not a later read of the files.
+    """
     report = TestReport()
-    try:
-        policy_set = load_policy_set(folder)
-    except PolicyErrors as exc:
-        report.errors.extend(exc.errors)
-        return report
+    if policy_set is None:
+        try:
+            policy_set = load_policy_set(folder)
+        except PolicyErrors as exc:
+            report.errors.extend(exc.errors)
+            return report
     cases = []
     for test_file in _test_files(Path(folder)):
         cases.extend(_read_cases(test_file, policy_set, report.errors))
@@ -149,7 +154,7 @@ def _rule_names(src: Source, node: Node, policy: str, policy_set: PolicySet) -> 
 
 
 def _run(engine: RulesEngine, policy_set: PolicySet, case: _Case) -> CaseResult:
-    fact = fact_from_event(case.event, policy_set.history_fields())
+    fact = fact_from_event(case.event, policy_set.count_specs())
     fired = {match.name: match for match in engine.decide(fact)}
     problems = []
     for name in case.expect:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 05:10:42.459159
+Create Date: 2026-11-30 06:15:58.776748
 """
 from alembic import op
 import sqlalchemy as sa
@@ -54,6 +54,8 @@ def upgrade() -> None:
     sa.Column('thread', sa.String(length=200), nullable=True),
     sa.Column('occurred_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('brand', sa.String(length=200), nullable=True),
+    sa.Column('text_norm', sa.Text(), nullable=True),
     sa.Column('enriched', sa.JSON(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
@@ -65,6 +67,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('source', 'external_id', name='uq_inbox_source_event')
     )
     with op.batch_alter_table('inbox_events', schema=None) as batch_op:
+        batch_op.create_index('ix_inbox_brand_occurred', ['brand', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_events_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_events_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_events_occurred_at'), ['occurred_at'], unique=False)
@@ -73,6 +76,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inbox_events_status'), ['status'], unique=False)
         batch_op.create_index('ix_inbox_platform_external', ['platform', 'external_id'], unique=False)
         batch_op.create_index('ix_inbox_platform_thread', ['platform', 'thread'], unique=False)
+
+    op.create_table('ticket_metrics',
+    sa.Column('ticket_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('action_id', sa.String(length=32), nullable=False),
+    sa.Column('platform', sa.String(length=40), nullable=False),
+    sa.Column('policy', sa.String(length=100), nullable=False),
+    sa.Column('rule', sa.String(length=100), nullable=False),
+    sa.Column('ticket_created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reply_minutes', sa.Integer(), nullable=True),
+    sa.Column('reply_business_minutes', sa.Integer(), nullable=True),
+    sa.Column('checked_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_check_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('ticket_id'),
+    sa.UniqueConstraint('action_id')
+    )
+    with op.batch_alter_table('ticket_metrics', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_metrics_next_check_at'), ['next_check_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_metrics_ticket_created_at'), ['ticket_created_at'], unique=False)
 
     op.create_table('vouchers',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -189,6 +211,7 @@ def upgrade() -> None:
     sa.Column('reverses', sa.String(length=32), nullable=True),
     sa.Column('voucher_code', sa.String(length=100), nullable=True),
     sa.Column('expires_at', engine.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cost', sa.Numeric(precision=14, scale=4), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key'),
@@ -263,6 +286,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vouchers_pool'))
 
     op.drop_table('vouchers')
+    with op.batch_alter_table('ticket_metrics', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_metrics_ticket_created_at'))
+        batch_op.drop_index(batch_op.f('ix_ticket_metrics_next_check_at'))
+
+    op.drop_table('ticket_metrics')
     with op.batch_alter_table('inbox_events', schema=None) as batch_op:
         batch_op.drop_index('ix_inbox_platform_thread')
         batch_op.drop_index('ix_inbox_platform_external')
@@ -272,6 +300,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbox_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_inbox_events_customer_id'))
         batch_op.drop_index(batch_op.f('ix_inbox_events_author_id'))
+        batch_op.drop_index('ix_inbox_brand_occurred')
 
     op.drop_table('inbox_events')
     op.drop_table('desk_pauses')

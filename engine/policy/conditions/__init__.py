@@ -5,9 +5,21 @@ from importlib.metadata import entry_points
 
 from engine.policy import factpaths
 from engine.policy.conditions.base import Condition
-from engine.policy.conditions.builtin import BUILTIN, BY_TYPE, HistoryCondition
+from engine.policy.conditions.builtin import BUILTIN, BY_TYPE, ExtraCondition
+from engine.policy.conditions.counts import (BrandHistoryCondition, HistoryCondition,
+                                             RateCondition)
+from engine.policy.conditions.hours import BusinessHoursCondition
+from engine.policy.conditions.tags import (DecidedLabelsCondition, HashtagsCondition,
+                                           MentionsCondition)
 
-_NAMED: dict[str, type[Condition]] = {cls.key: cls for cls in BUILTIN}
+_NAMED: dict[str, type[Condition]] = {cls.key: cls for cls in (
+    *BUILTIN, HashtagsCondition, MentionsCondition, RateCondition, BusinessHoursCondition,
+    DecidedLabelsCondition)}
+# Conditions on a family of paths, by the path's first step (`history.complaints_30d`); the
+# class's `pattern` says the shape, factpaths.field_type checks a path, docs/policies.md lists them.
+FAMILIES: dict[str, type[Condition]] = {"history": HistoryCondition,
+                                        "brand_history": BrandHistoryCondition,
+                                        "extra": ExtraCondition}
 _plugins_loaded = False
 
 
@@ -30,12 +42,16 @@ def resolve(key: str) -> Condition | None:
     _load_plugins()
     if key in _NAMED:
         return _NAMED[key]()
-    if key.startswith("history.") and factpaths.field_type(key) == "integer":
-        return HistoryCondition(key)
     kind = factpaths.field_type(key)
-    if kind in BY_TYPE:
-        return BY_TYPE[kind](key)
-    return None
+    family = FAMILIES.get(key.partition(".")[0])
+    found = family if family is not None and family.kind == kind else BY_TYPE.get(kind)
+    return found(key) if found is not None else None
+
+
+def named() -> dict[str, type[Condition]]:
+    """Return the conditions registered by name: the built-ins, then the plugins."""
+    _load_plugins()
+    return dict(_NAMED)
 
 
 def known_keys() -> list[str]:

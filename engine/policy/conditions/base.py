@@ -1,8 +1,8 @@
 """What a condition is: parameters, a readable label, a durable_rules expression, a Python check."""
 import operator
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -32,6 +32,17 @@ class TermsInput:
     """The text's word sequences up to `words` long, for keyword tests."""
 
     words: int
+
+
+@dataclass(frozen=True)
+class ComputedInput:
+    """A value plain Python computes from the fact (a regex, opening hours), posted as `name`.
+
+    durable_rules cannot run these tests itself; both engines read the same computed value.
+    """
+
+    name: str
+    compute: Callable[[dict], object] = field(compare=False, hash=False)
 
 
 class StrictNumber(fields.Number):
@@ -105,6 +116,8 @@ class Condition(ABC):
     key: ClassVar[str]
     Params: ClassVar[type[Schema]]
     kind: ClassVar[str] = "string"
+    # A `when` entry using the condition (`sentiment: {below: -0.3}`), shown in docs/policies.md.
+    example: ClassVar[str]
 
     def __init__(self, path: str | None = None):
         self.path = path or self.key
@@ -134,6 +147,14 @@ class Condition(ABC):
         """Say which fact data the durable_rules fact must carry for this test."""
         return [FieldInput(self.path, self.kind)]
 
+    def counts(self, params: dict) -> list:
+        """Say which counts (CountSpec) SQL must attach to the fact before matching."""
+        return []
+
+    def bind(self, params: dict, context: dict) -> dict:
+        """Add what the policy file around the rule declares; raise ValueError when it lacks it."""
+        return params
+
     @abstractmethod
     def label(self, params: dict) -> str:
         """Say the test in words: `sentiment below -0.3`."""
@@ -160,6 +181,12 @@ ORDERED = {
 }
 WORDS = {"equals": ("is", "is not"), "not_equals": ("is not", "is"),
          "in": ("in", "not in"), "not_in": ("not in", "in")}
+# What each operator of a value condition asks, for docs/policies.md.
+MEANINGS = {"equals": "the value is exactly this",
+            "not_equals": "the value is missing or anything but this",
+            "in": "the value is one of these", "not_in": "the value is missing or none of these",
+            "exists": "true: the field has a value; false: it is missing",
+            **{op: f"the value is {words[3]} this number" for op, words in ORDERED.items()}}
 
 
 def value_params(name: str, operand, ordered: bool) -> type[Schema]:
@@ -170,6 +197,8 @@ def value_params(name: str, operand, ordered: bool) -> type[Schema]:
                 "exists": StrictBool()}
     if ordered:
         declared.update({op: StrictNumber() for op in ORDERED})
+    for op, field in declared.items():
+        field.metadata["description"] = MEANINGS[op]
     return type(name, (OperatorSchema,), declared)
 
 
@@ -185,12 +214,16 @@ class ValueCondition(Condition):
 
     def evaluate(self, fact: dict, params: dict) -> tuple[bool, str]:
         value = self.value(fact)
+        passed, phrases = self.judge(value, params)
+        return passed, f"{self.path} {show(value)} {phrases}"
+
+    def judge(self, value, params: dict) -> tuple[bool, str]:
+        """Return whether a value passes and the phrases that say so: `at least 3`."""
         results = [(op, arg, self._check(op, arg, value)) for op, arg in params.items()]
         passed = all(ok for _, _, ok in results)
         # A failed test names only the operators that failed: they are the reason.
         shown = [(op, arg, ok) for op, arg, ok in results if ok or not passed]
-        phrases = ", ".join(self._phrase(op, arg, ok) for op, arg, ok in shown)
-        return passed, f"{self.path} {show(value)} {phrases}"
+        return passed, ", ".join(self._phrase(op, arg, ok) for op, arg, ok in shown)
 
     def compile(self, params: dict, negate: bool = False) -> dict:
         parts = [self._expression(op, arg, negate) for op, arg in params.items()]

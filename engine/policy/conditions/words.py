@@ -1,11 +1,12 @@
-"""Keyword tests on the text and label tests on earlier decisions."""
+"""Keyword and regular-expression tests on the text."""
 from functools import lru_cache
 
 from marshmallow import ValidationError, fields, validate
 
-from engine.policy import factpaths
-from engine.policy.conditions.base import (TERMS, Condition, FieldInput, OperatorSchema,
-                                           StrictBool, TermsInput, all_of, any_of, show)
+from engine.policy import factpaths, regexes
+from engine.policy.conditions.base import (FACT, TERMS, ComputedInput, Condition, FieldInput,
+                                           OperatorSchema, StrictBool, TermsInput, all_of,
+                                           any_of, show)
 from engine.textnorm import normalize
 
 MAX_KEYWORD = 200
@@ -31,21 +32,45 @@ class Keyword(fields.String):
         return text
 
 
-def _keywords():
-    return fields.List(Keyword(), validate=validate.Length(min=1))
+def _keywords(description: str):
+    return fields.List(Keyword(), validate=validate.Length(min=1),
+                       metadata={"description": description})
+
+
+class Pattern(fields.String):
+    """A regular expression in Python `re` syntax."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        pattern = super()._deserialize(value, attr, data, **kwargs)
+        wrong = regexes.problem(pattern)
+        if wrong:
+            raise ValidationError(wrong)
+        return pattern
+
+
+class Patterns(fields.Field):
+    """One pattern or a list of them; any one matching is enough."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ValidationError("give a regular expression or a list of them")
+        return [Pattern().deserialize(item) for item in items]
 
 
 class TextParams(OperatorSchema):
-    contains_any = _keywords()
-    contains_all = _keywords()
-    exists = StrictBool()
+    contains_any = _keywords("the text holds at least one of these words or phrases")
+    contains_all = _keywords("the text holds every one of these words and phrases")
+    matches = Patterns()
+    exists = StrictBool(metadata={"description": "true: the event has text; false: it has none"})
 
 
 class TextCondition(Condition):
-    """Whole words and phrases in the text, ignoring case and accents."""
+    """Whole words and phrases in the text (ignoring case and accents), or regular expressions."""
 
     key = "text"
     Params = TextParams
+    example = 'text: {contains_any: [refund, broken, "doesn\'t work"]}'
 
     def shorthand(self, raw):
         if isinstance(raw, (str, list)):
@@ -56,11 +81,13 @@ class TextCondition(Condition):
         words = [len(keyword(k).split()) for op in ("contains_any", "contains_all")
                  for k in params.get(op, ())]
         needed = [TermsInput(max(words))] if words else []
+        needed += [ComputedInput(regexes.slot(p), _matcher(p)) for p in params.get("matches", ())]
         return needed + ([FieldInput("text", "string")] if "exists" in params else [])
 
     def label(self, params: dict) -> str:
         parts = [f"contains any of {show(params['contains_any'])}" if "contains_any" in params else "",
                  f"contains all of {show(params['contains_all'])}" if "contains_all" in params else "",
+                 f"matches {_slashed(params['matches'])}" if "matches" in params else "",
                  ("is set" if params["exists"] else "is missing") if "exists" in params else ""]
         return "text " + ", ".join(p for p in parts if p)
 
@@ -78,6 +105,8 @@ class TextCondition(Condition):
             lacking = [k for k in params["contains_all"] if f" {keyword(k)} " not in text]
             results.append((not lacking, f"text lacks {_quoted(lacking)}" if lacking else
                             f"text contains all of {show(params['contains_all'])}"))
+        if "matches" in params:
+            results.append(_search_all(params["matches"], fact.get("text")))
         if "exists" in params:
             present = isinstance(fact.get("text"), str)
             results.append((present == params["exists"],
@@ -101,6 +130,12 @@ class TextCondition(Condition):
                 parts.append(any_of([{"$iall": {TERMS: {"$neq": {"$i": w}}}} for w in words]))
             else:
                 parts.append(all_of([{"$iany": {TERMS: {"$i": w}}} for w in words]))
+        if "matches" in params:
+            slots = [f"{FACT}.{regexes.slot(p)}" for p in params["matches"]]
+            if negate:
+                parts.append(all_of([{slot: False} for slot in slots]))
+            else:
+                parts.append(any_of([{slot: True} for slot in slots]))
         if "exists" in params:
             parts.append({"$ex" if params["exists"] != negate else "$nex": {self.durable: 1}})
         return any_of(parts) if negate else all_of(parts)
@@ -110,59 +145,22 @@ def _quoted(words: list[str]) -> str:
     return ", ".join(f'"{w}"' for w in words)
 
 
-class Labels(fields.Field):
-    """One label or a list of labels."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        items = value if isinstance(value, list) else [value]
-        if not items or not all(isinstance(i, str) and i for i in items):
-            raise ValidationError("give a label or a list of labels")
-        return items
+def _slashed(patterns: list[str]) -> str:
+    return " or ".join(f"/{p}/" for p in patterns)
 
 
-class LabelsParams(OperatorSchema):
-    includes = Labels()
-    excludes = Labels()
+def _matcher(pattern: str):
+    def matched(fact: dict) -> bool:
+        return regexes.search(pattern, fact.get("text")).matched
+    return matched
 
 
-class DecidedLabelsCondition(Condition):
-    """Labels of the rules that already fired (fallback rules only)."""
-
-    key = "decided.labels"
-    Params = LabelsParams
-    kind = "labels"
-
-    def shorthand(self, raw):
-        return raw if isinstance(raw, dict) else {"includes": raw}
-
-    def label(self, params: dict) -> str:
-        parts = [f"{'include' if op == 'includes' else 'exclude'} {show(labels)}"
-                 for op, labels in params.items()]
-        return "labels " + ", ".join(parts)
-
-    def evaluate(self, fact: dict, params: dict) -> tuple[bool, str]:
-        have = self.value(fact) or []
-        results = []
-        for op, labels in params.items():
-            present = [label for label in labels if label in have]
-            if op == "includes":
-                missing = [label for label in labels if label not in have]
-                results.append((not missing, f"include {', '.join(labels)}" if not missing
-                                else f"lack {', '.join(missing)}"))
-            else:
-                results.append((not present, f"exclude {', '.join(labels)}" if not present
-                                else f"include {', '.join(present)}"))
-        passed = all(ok for ok, _ in results)
-        phrases = ", ".join(why for ok, why in results if ok or not passed)
-        return passed, f"labels {show(have)} {phrases}"
-
-    def compile(self, params: dict, negate: bool = False) -> dict:
-        field, parts = self.durable, []
-        for op, labels in params.items():
-            wants = op == "includes"
-            for label in labels:
-                # Posted label lists always hold "" too: $iall on an empty list never matches.
-                present = {"$iany": {field: {"$i": label}}}
-                absent = {"$iall": {field: {"$neq": {"$i": label}}}}
-                parts.append(present if wants != negate else absent)
-        return any_of(parts) if negate else all_of(parts)
+def _search_all(patterns: list[str], text) -> tuple[bool, str]:
+    """Return (any matched, why) for the `matches` operator."""
+    outcomes = [(p, regexes.search(p, text)) for p in patterns]
+    for pattern, outcome in outcomes:
+        if outcome.matched:
+            return True, f'text matches /{pattern}/ ("{outcome.found[:60]}")'
+    slow = [p for p, outcome in outcomes if outcome.timed_out]
+    gave_up = f" (/{slow[0]}/ gave up: too slow on this text)" if slow else ""
+    return False, f"text matches none of {_slashed(patterns)}{gave_up}"
