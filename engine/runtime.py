@@ -70,6 +70,8 @@ class Runtime:
             self.services["desk"] = desk_client(self.settings)
         if count:
             self.rules()
+            from integrations.hydrate import warn_missing_credentials
+            warn_missing_credentials(self.settings)
         for n in range(count):
             thread = threading.Thread(target=self._work, args=(f"worker-{n}",),
                                       name=f"goodwill-worker-{n}", daemon=True)

@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator
 
 from integrations.common import NOT_AN_OBJECT
+from integrations.hydrate import PENDING
 
 PLATFORM = "google"
 
@@ -38,8 +39,9 @@ def _review(data, event_id_suffix: str = "") -> dict:
     location_name = _named(notification, "locationName")
     review_id = review_name.rsplit("/", 1)[-1]
     event_id = review_id + event_id_suffix
-    # The notification names the review and no more: the reviewer is known by the review alone
-    # until the review is read through the Business Profile API.
+    # The notification names the review and no more: the worker reads the stars, text and
+    # reviewer through the Business Profile API (integrations.google.hydrate) before deciding.
+    # Google gives no reviewer id, so the reviewer is known by the review.
     return {"id": event_id, "platform": PLATFORM, "kind": "review",
             "occurred_at": context["published"], "brand": location_name or review_name,
             "author": {"id": review_id, "handle": None, "name": None},
@@ -47,7 +49,7 @@ def _review(data, event_id_suffix: str = "") -> dict:
             "in_reply_to": review_id if event_id != review_id else None, "thread": review_id,
             "extra": {"from_brand": False, "notification_type": notification["type"],
                       "review_name": review_name, "location_name": location_name,
-                      "pubsub_message_id": context["message_id"]}}
+                      "pubsub_message_id": context["message_id"], "content": PENDING}}
 
 
 def normalize_new_review(data) -> dict:

@@ -2,6 +2,7 @@
 from collections.abc import Iterator
 
 from integrations.common import NOT_AN_OBJECT, from_unix
+from integrations.hydrate import PENDING
 
 PLATFORM_OF_OBJECT = {"page": "facebook", "instagram": "instagram"}
 # The keys of a messaging item that are envelope, not the kind of message.
@@ -144,6 +145,22 @@ def normalize_instagram_comment(data) -> dict:
                   extra={"media_id": media_id})
 
 
+def normalize_instagram_mention(data) -> dict:
+    """An @mention of the Instagram account in someone's comment or caption: only ids arrive.
+
+    The worker reads the text, the author's username and the link through the Graph API
+    (integrations.meta.hydrate) before deciding; the author is known by the mention itself,
+    as Instagram gives no id for them here.
+    """
+    context, value = data
+    media_id = str(value["media_id"])
+    comment_id = str(value["comment_id"]) if value.get("comment_id") else None
+    mention_id = comment_id or media_id
+    return _event(context, value, id=mention_id, kind="mention", thread=mention_id,
+                  author={"id": mention_id, "handle": None, "name": None},
+                  extra={"media_id": media_id, "comment_id": comment_id, "content": PENDING})
+
+
 def normalize_message(data) -> dict:
     """A Messenger or Instagram direct message; the conversation is the customer's, both ways."""
     context, item = data
@@ -175,5 +192,6 @@ HANDLERS = {
     "mention.comment.add": normalize_mention,
     "comments": normalize_instagram_comment,
     "live_comments": normalize_instagram_comment,
+    "mentions": normalize_instagram_mention,
     "messaging.message": normalize_message,
 }
