@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test tour bench clean
+.PHONY: run test tour bench docs clean
 
 run: $(VENV)/.installed .env.local
 	@set -a; . ./.env.local; set +a; \
@@ -24,6 +24,10 @@ tour: $(VENV)/.installed .env.local
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/engine.py
+
+# The policy reference is generated from the condition and action registries; a test compares.
+docs: $(VENV)/.installed
+	$(BIN)/goodwill reference > docs/policies.md
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

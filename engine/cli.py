@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true")
     p.set_defaults(func=cmd_simulate)
 
+    p = sub.add_parser("reference", help="print the policy reference (docs/policies.md)")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 when docs/policies.md differs from what would be printed")
+    p.set_defaults(func=cmd_reference)
+
     p = sub.add_parser("send", help="send events (default: the shipped examples), signed")
     p.add_argument("events", nargs="*", type=Path)
     p.add_argument("--url", default="http://127.0.0.1:8000")
@@ -193,6 +198,21 @@ def cmd_simulate(args) -> int:
 
     event = json.loads(args.event.read_text())
     print(simulate(Settings.from_env(), event, explain_rules=args.explain))
+    return 0
+
+
+def cmd_reference(args) -> int:
+    from engine.policy.reference import DOCS_PATH, generate
+
+    text = generate()
+    if not args.check:
+        sys.stdout.write(text)
+        return 0
+    docs = Path(DOCS_PATH)
+    if not docs.is_file() or docs.read_text(encoding="utf-8") != text:
+        print(f"{DOCS_PATH} is out of date; run goodwill reference > {DOCS_PATH}", file=sys.stderr)
+        return 1
+    print(f"{DOCS_PATH} is up to date")
     return 0
 
 

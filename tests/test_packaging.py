@@ -32,3 +32,5 @@ def test_a_plain_install_carries_its_policies_lexicons_migrations_and_fixtures(t
     assert "complaints/public-complaint" in simulated.stdout, simulated.stderr
     assert (target / "integrations" / "zendesk" / "templates" / "desk.html").exists()
     assert (target / "engine" / "admin" / "templates" / "admin" / "base.html").exists()
+    reference = goodwill("reference")
+    assert "\n# Writing policies\n" in reference.stdout, reference.stderr

@@ -44,6 +44,8 @@ class ActionType:
     name: ClassVar[str]
     Params: ClassVar[type[Schema]]
     template_fields: ClassVar[tuple[str, ...]] = ()
+    # A `then` entry using the action (`zendesk.ticket: {priority: high}`), for docs/policies.md.
+    example: ClassVar[str]
 
     def label(self, params: dict) -> str:
         """Say in words what this action will do with these parameters."""

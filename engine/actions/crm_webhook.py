@@ -12,7 +12,9 @@ from engine.sender import signed_headers
 
 class CrmParams(Schema):
     event = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", error="must look like customer.appreciated"))
+        r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", error="must look like customer.appreciated"),
+        metadata={"description": "the body's `type`; the body also carries the customer, "
+                                 "the event and the decision"})
 
 
 def payload(ctx: ActionContext, event_type: str) -> dict:
@@ -26,8 +28,11 @@ def payload(ctx: ActionContext, event_type: str) -> dict:
 
 @register
 class CrmWebhook(ActionType):
+    """POST to GOODWILL_CRM_WEBHOOK_URL, signed per Standard Webhooks, the same webhook-id on retries."""
+
     name = "crm.webhook"
     Params = CrmParams
+    example = "crm.webhook: {event: customer.appreciated}"
 
     def label(self, params: dict) -> str:
         return f"send {params['event']} to the CRM webhook"

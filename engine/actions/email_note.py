@@ -14,8 +14,10 @@ SCHEMES = ("smtp", "smtps", "smtp+starttls")
 
 
 class EmailParams(Schema):
-    subject = fields.String(load_default="A note from {brand}", validate=validate.Length(min=1))
-    body = fields.String(required=True, validate=validate.Length(min=1))
+    subject = fields.String(load_default="A note from {brand}", validate=validate.Length(min=1),
+                            metadata={"description": "the subject line"})
+    body = fields.String(required=True, validate=validate.Length(min=1),
+                         metadata={"description": "the note"})
 
 
 def smtp_settings(url: str) -> dict:
@@ -40,9 +42,12 @@ def recipient(ctx: ActionContext) -> str | None:
 
 @register
 class EmailNote(ActionType):
+    """Email the customer a personal note through GOODWILL_SMTP_URL; skipped when no address is known."""
+
     name = "email.note"
     Params = EmailParams
     template_fields = ("subject", "body")
+    example = 'email.note: {body: "Thanks for the kind words, {author.name}: the next coffee is on us."}'
 
     def label(self, params: dict) -> str:
         return f"email the customer: {params['subject']}"

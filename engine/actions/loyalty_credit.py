@@ -17,10 +17,14 @@ DURATION = validate.Regexp(r"^\d+[mhd]$", error="must be a duration such as 90d,
 class LimitSchema(Schema):
     """Per customer (`max` per `within`), per rule per day, and the brand's daily points."""
 
-    max = fields.Integer(strict=True, validate=validate.Range(min=1))
-    within = fields.String(validate=DURATION)
-    rule_per_day = fields.Integer(strict=True, validate=validate.Range(min=0))
-    brand_points_per_day = fields.Integer(strict=True, validate=validate.Range(min=0))
+    max = fields.Integer(strict=True, validate=validate.Range(min=1),
+                         metadata={"description": "credits one customer may get from this rule "
+                                                  "within `within`"})
+    within = fields.String(validate=DURATION, metadata={"description": "the window of `max`"})
+    rule_per_day = fields.Integer(strict=True, validate=validate.Range(min=0), metadata={
+        "description": "credits this rule may give in a day, all customers together"})
+    brand_points_per_day = fields.Integer(strict=True, validate=validate.Range(min=0), metadata={
+        "description": "points the event's brand may give in a day, all rules together"})
 
     @validates_schema
     def max_with_within(self, data, **kwargs):
@@ -31,19 +35,28 @@ class LimitSchema(Schema):
 
 
 class BurstSchema(Schema):
-    max = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    within = fields.String(required=True, validate=DURATION)
+    max = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                         metadata={"description": "referral claims one referrer may make within `within`"})
+    within = fields.String(required=True, validate=DURATION,
+                           metadata={"description": "the window of `max`"})
 
 
 class CreditParams(Schema):
-    points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-    voucher = fields.String(load_default=None)
-    voucher_days = fields.Integer(load_default=365, strict=True, validate=validate.Range(min=1))
-    note = fields.String(load_default=None)
-    limit = fields.Nested(LimitSchema, load_default=None)
+    points = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0),
+                            metadata={"description": "points to credit; give points, a voucher or both"})
+    voucher = fields.String(load_default=None, metadata={"description": "a voucher to credit, by name"})
+    voucher_days = fields.Integer(load_default=365, strict=True, validate=validate.Range(min=1),
+                                  metadata={"description": "days the voucher stays valid"})
+    note = fields.String(load_default=None, metadata={"description": "a note kept with the credit"})
+    limit = fields.Nested(LimitSchema, load_default=None, metadata={
+        "description": "caps on this rule's credits; a credit a cap stops is recorded as limited"})
     key = fields.String(load_default="per_event",
-                        validate=validate.OneOf(["per_event", "per_referred"]))
-    burst = fields.Nested(BurstSchema, load_default=None)
+                        validate=validate.OneOf(["per_event", "per_referred"]), metadata={
+                            "description": "per_event: once per event rewarded; per_referred: a "
+                                           "referral, paid to the referrer once per referred person "
+                                           "when that person signs up or buys"})
+    burst = fields.Nested(BurstSchema, load_default=None, metadata={
+        "description": "per_referred: refuse a burst of claims (default 5 within 1d)"})
 
     @validates_schema
     def something_to_credit(self, data, **kwargs):
@@ -62,6 +75,11 @@ class LoyaltyCredit(ActionType):
     name = "loyalty.credit"
     Params = CreditParams
     template_fields = ("note",)
+    example = """\
+loyalty.credit:
+  voucher: free-coffee
+  note: "Next time you're in, {author.name}, the coffee is on us"
+  limit: {max: 1, within: 90d}"""
 
     def label(self, params: dict) -> str:
         what = f"voucher {params['voucher']}" if params.get("voucher") else f"{params['points']} points"

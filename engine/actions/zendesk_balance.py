@@ -19,8 +19,11 @@ class BalanceParams(Schema):
 
 @register
 class ZendeskBalance(ActionType):
+    """Show the customer's points on their Zendesk user (`goodwill_points`) after this event's credits."""
+
     name = "zendesk.balance"
     Params = BalanceParams
+    example = "zendesk.balance: {}"
 
     def label(self, params: dict) -> str:
         return f"show the customer's loyalty points on their Zendesk user ({BALANCE_FIELD})"

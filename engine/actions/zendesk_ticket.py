@@ -46,22 +46,35 @@ class NameOrId(fields.String):
 
 
 class TicketParams(Schema):
-    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    group = NameOrId(load_default=None)
-    assignee = NameOrId(load_default=None)
-    tags = fields.List(fields.String(), load_default=list)
-    type = fields.String(load_default=None, validate=validate.OneOf(TICKET_TYPES))
-    subject = fields.String(load_default=None, validate=check_template)
-    note = fields.String(load_default=None, validate=check_template)
-    reply = fields.String(load_default=None, validate=check_template)
+    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES), metadata={
+        "description": "several rules asking for one ticket: the highest wins"})
+    group = NameOrId(load_default=None, metadata={
+        "description": "a group name or id; an unknown name becomes the tag group_<name>"})
+    assignee = NameOrId(load_default=None, metadata={
+        "description": "an agent's name, email or id; an unknown name becomes the tag assignee_<name>"})
+    tags = fields.List(fields.String(), load_default=list, metadata={
+        "description": "added to goodwill, policy_<policy> and rule_<rule>"})
+    type = fields.String(load_default=None, validate=validate.OneOf(TICKET_TYPES),
+                         metadata={"description": "the Zendesk ticket type"})
+    subject = fields.String(load_default=None, validate=check_template, metadata={
+        "description": "the subject; by default where the post came from and how it starts"})
+    note = fields.String(load_default=None, validate=check_template,
+                         metadata={"description": "opens the internal note"})
+    reply = fields.String(load_default=None, validate=check_template, metadata={
+        "description": "a suggested reply in the internal note, never sent to the customer"})
     # `fields` in the policy; the attribute has another name because Schema.fields is taken.
     custom_fields = fields.Dict(keys=NameOrId(), values=fields.String(), load_default=None,
-                                data_key="fields", validate=check_field_templates)
-    problem = fields.String(load_default=None, validate=check_template)
+                                data_key="fields", validate=check_field_templates, metadata={
+                                    "description": "custom ticket fields by title or id, each "
+                                                   "a template; an unknown title is left unset"})
+    problem = fields.String(load_default=None, validate=check_template, metadata={
+        "description": "an incident's key: the first event opens the problem ticket "
+                       "`Problem: <key>`, later ones become its incidents"})
 
 
 class NoteParams(Schema):
-    note = fields.String(load_default=None, validate=check_template)
+    note = fields.String(load_default=None, validate=check_template,
+                         metadata={"description": "opens the internal note"})
 
 
 def conversation_external_id(event: dict) -> str:
@@ -143,9 +156,18 @@ def _result(desk, ticket_id: int, operation: str) -> dict:
 
 @register
 class ZendeskTicket(ActionType):
+    """One ticket per conversation: a new ticket, or a comment on the open one (reopened if solved)."""
+
     name = "zendesk.ticket"
     Params = TicketParams
     template_fields = ("subject", "note", "reply", "problem")
+    example = """\
+zendesk.ticket:
+  priority: high
+  group: Social care
+  tags: [complaint]
+  note: "{author.name} has complained {history.complaints_30d} times in 30 days"
+  fields: {Order number: "{signals.order_number}"}"""
 
     def label(self, params: dict) -> str:
         kind = f"{params['type']} " if params.get("type") else ""
@@ -222,9 +244,12 @@ class ZendeskTicket(ActionType):
 
 @register
 class ZendeskNote(ActionType):
+    """Add the post to its conversation's ticket as an internal note, as brand replies are."""
+
     name = "zendesk.note"
     Params = NoteParams
     template_fields = ("note",)
+    example = 'zendesk.note: {note: "Our reply to {author.handle}"}'
 
     def label(self, params: dict) -> str:
         return "add the brand's reply to the conversation's Zendesk ticket as an internal note"

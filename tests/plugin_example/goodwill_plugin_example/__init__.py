@@ -6,7 +6,8 @@ from engine.policy.conditions.base import Condition, OperatorSchema, show
 
 
 class InfluencerParams(OperatorSchema):
-    followers = fields.Integer(strict=True, required=True)
+    followers = fields.Integer(strict=True, required=True,
+                               metadata={"description": "the fewest followers that count"})
 
 
 class Influencer(Condition):
@@ -15,6 +16,7 @@ class Influencer(Condition):
     key = "influencer"
     Params = InfluencerParams
     kind = "integer"
+    example = "influencer: 10000"
 
     def __init__(self):
         super().__init__("author.followers")
@@ -37,7 +39,7 @@ class Influencer(Condition):
 
 
 class ShoutParams(Schema):
-    channel = fields.String(required=True)
+    channel = fields.String(required=True, metadata={"description": "the channel, without #"})
 
 
 class Shout(ActionType):
@@ -45,6 +47,7 @@ class Shout(ActionType):
 
     name = "team.shout"
     Params = ShoutParams
+    example = "team.shout: {channel: care}"
 
     def label(self, params):
         return f"tell #{params['channel']}"
