@@ -92,10 +92,11 @@ def test_an_unavailable_api_is_retried_and_makes_one_ticket(working, desk, googl
     assert len(desk_tickets(desk)) == 1
 
 
-def test_a_deleted_review_is_recorded_as_gone_and_decided_without_text(working, google):
+def test_a_deleted_review_is_recorded_as_gone_and_not_ticketed(working, desk, google):
     del google.reviews[REVIEW["name"]]
     body = working.settled(push(working, "new_review"))
     assert body["status"] == "processed"
+    assert desk_tickets(desk) == []
     event = body["event"]
     assert event["extra"]["content"] == "gone"
     assert "404 Requested entity was not found." in event["extra"]["content_error"]

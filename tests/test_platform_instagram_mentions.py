@@ -82,7 +82,7 @@ def test_a_refused_field_still_reads_the_mention_with_the_documented_fields(tmp_
         graph.shutdown()
 
 
-def test_a_deleted_comment_is_recorded_as_gone(tmp_path, desk):
+def test_a_deleted_comment_is_recorded_as_gone_and_not_ticketed(tmp_path, desk):
     graph = GraphApi(ACCOUNT, [])
     app, server = start(tmp_path, desk, graph)
     try:
@@ -91,6 +91,7 @@ def test_a_deleted_comment_is_recorded_as_gone(tmp_path, desk):
         assert body["event"]["extra"]["content"] == "gone"
         assert "does not exist" in body["event"]["extra"]["content_error"]
         assert len(graph.requests) == 1
+        assert desk_tickets(desk) == []
     finally:
         server.shutdown()
         app.runtime.stop()
