@@ -24,43 +24,52 @@ from engine.settings import shipped_policies_dir  # noqa: E402
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "twitter-care" / "conversations.json"
 
 
-def corpus_facts(path: Path, history_names) -> list[dict]:
-    """Turn every corpus tweet into a fact, cycling history counts so history rules fire too."""
+def corpus_facts(path: Path, specs) -> list[dict]:
+    """Turn every corpus tweet into a fact, cycling the counts so history and rate rules fire too."""
     facts = []
     for conversation in json.loads(path.read_text()):
         for n, event in enumerate(conversation_events(conversation)):
-            counts = {name: (len(facts) * 7 + i) % 12 for i, name in enumerate(sorted(history_names))}
+            counts: dict[str, dict] = {}
+            for i, spec in enumerate(sorted(specs, key=lambda s: s.slot)):
+                key, inner = spec.slot
+                counts.setdefault(key, {})[inner] = (len(facts) * 7 + i) % 12
             facts.append(fact_from_event({
-                **event, "id": f"{event['id']}-{len(facts)}",
-                "history": counts, "conversation": {"first": n == 0, "ticketed": n > 0},
-                "from_brand": event["author"]["handle"] == event["brand"]}, history_names))
+                **event, **counts, "id": f"{event['id']}-{len(facts)}",
+                "conversation": {"first": n == 0, "ticketed": n > 0},
+                "from_brand": event["author"]["handle"] == event["brand"]}, specs))
     return facts
 
 
-def timed(decide, facts, rounds: int) -> tuple[float, list]:
-    """Return (decisions per second, the last round's decisions)."""
+def timed(decide, facts) -> tuple[float, list]:
+    """Return (decisions per second, the decisions) of one pass over the facts."""
     start = time.perf_counter()
-    for _ in range(rounds):
-        results = [[(m.policy.name, m.rule.name) for m in decide(fact)] for fact in facts]
-    return rounds * len(facts) / (time.perf_counter() - start), results
+    results = [[(m.policy.name, m.rule.name) for m in decide(fact)] for fact in facts]
+    return len(facts) / (time.perf_counter() - start), results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     policy_set = load_policy_set(shipped_policies_dir())
-    facts = corpus_facts(args.corpus, policy_set.history_fields())
+    facts = corpus_facts(args.corpus, policy_set.count_specs())
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    engine_rates, oracle_rates = [], []
     with RulesEngine(policy_set) as engine:
-        engine_rate, engine_results = timed(engine.decide, facts, args.rounds)
+        # Rounds alternate between the two, and each keeps its best round, so a busy
+        # machine slows both alike rather than whichever happened to run second.
+        for _ in range(args.rounds):
+            rate, engine_results = timed(engine.decide, facts)
+            engine_rates.append(rate)
+            rate, oracle_results = timed(lambda f: oracle_decide(policy_set, f), facts)
+            oracle_rates.append(rate)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    oracle_rate, oracle_results = timed(lambda f: oracle_decide(policy_set, f), facts, args.rounds)
     disagreements = sum(a != b for a, b in zip(engine_results, oracle_results))
     rules = sum(len(p.rules) for p in policy_set.policies)
-    print(f"facts: {len(facts)} x {args.rounds} rounds; policies: {len(policy_set.policies)}, "
-          f"rules: {rules}")
+    oracle_rate, engine_rate = max(oracle_rates), max(engine_rates)
+    print(f"facts: {len(facts)} x {args.rounds} rounds (best round shown); "
+          f"policies: {len(policy_set.policies)}, rules: {rules}")
     print(f"oracle (baseline):  {oracle_rate:10.0f} decisions/s   1.00x")
     print(f"durable_rules:      {engine_rate:10.0f} decisions/s   {engine_rate / oracle_rate:.2f}x")
     print(f"peak RSS growth while the engine ran: {(rss_after - rss_before) / 1024:.1f} MiB")

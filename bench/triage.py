@@ -61,11 +61,11 @@ def multidomain_posts(batch: int | None = None) -> list[dict]:
 def complaints_policy(policies: Path):
     """Return a function telling whether the shipped policies ticket a post as a complaint."""
     policy_set = load_policy_set(policies)
-    history = policy_set.history_fields()
+    counts = policy_set.count_specs()
 
     def flagged(post: dict) -> bool:
         fact = fact_from_event({"text": post["text"], "kind": "mention",
-                                "sentiment": post["vader"]}, history)
+                                "sentiment": post["vader"]}, counts)
         fact["signals"] = post["signals"]
         return any(m.policy.name == "complaints" and m.rule.tickets
                    for m in oracle_decide(policy_set, fact))

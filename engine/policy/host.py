@@ -5,15 +5,18 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from durable.engine import Host, MessageNotHandledException
 
 from engine.policy.compiler import (WARMUP_RULE, CompiledRuleset, compile_policy_set,
                                     durable_fact, warmup_fact)
 from engine.policy.decide import decide_with
-from engine.policy.errors import PolicyError, PolicyErrors
-from engine.policy.loader import load_policy_set
+from engine.policy.errors import PolicyError
 from engine.policy.model import Match, PolicySet
+
+if TYPE_CHECKING:
+    from engine.policy.gate import CheckedFolder
 
 
 SID = "goodwill"
@@ -29,7 +32,7 @@ class _ThreadlessHost(Host):
 @dataclass
 class _Loaded:
     policy_set: PolicySet
-    rulesets: dict[tuple[int, bool], list[CompiledRuleset]]
+    rulesets: dict[bool, list[CompiledRuleset]]    # by pass: fallback or not
 
 
 class RulesEngine:
@@ -62,16 +65,22 @@ class RulesEngine:
         return self._call(self._decide, fact)
 
     def reload(self, folder=None) -> list[PolicyError]:
-        """Load a folder (default: the current one) and swap it in; on errors keep the old policies."""
-        folder = folder or self.policy_set.folder
+        """Swap in a folder (default: the current one) if it is valid and passes its tests.
+
+        Return what kept it out (validation errors, failing tests); the old policies then stay.
+        """
+        # The gate runs the tests in a RulesEngine of its own: imported here, not at the top.
+        from engine.policy.gate import check_folder
+        return self.swap_in(check_folder(folder or self.policy_set.folder))
+
+    def swap_in(self, checked: "CheckedFolder") -> list[PolicyError]:
+        """Swap in a checked folder in one step between two decisions, if it passed the gate."""
+        if not checked.passed:
+            return checked.errors
         try:
-            policy_set = load_policy_set(folder)
-        except PolicyErrors as exc:
-            return exc.errors
-        try:
-            self._call(self._install, policy_set)
+            self._call(self._install, checked.policy_set)
         except Exception as exc:  # the engine refused what validation let through: keep the old
-            return [PolicyError(f"the rules engine refused these policies: {exc}", str(folder))]
+            return [PolicyError(f"the rules engine refused these policies: {exc}", checked.folder)]
         return []
 
     def close(self) -> None:
@@ -121,9 +130,9 @@ class RulesEngine:
             self._host.set_rulesets(definitions)
         for ruleset in compiled:
             self._evaluate(ruleset.name, warmup_fact(SID, f"warmup-{next(self._ids)}"))
-        by_pass: dict[tuple[int, bool], list[CompiledRuleset]] = {}
+        by_pass: dict[bool, list[CompiledRuleset]] = {False: [], True: []}
         for ruleset in compiled:
-            by_pass.setdefault((ruleset.policy_index, ruleset.fallback), []).append(ruleset)
+            by_pass[ruleset.fallback].append(ruleset)
         self._loaded = _Loaded(policy_set, by_pass)
 
     def _recorder(self, name: str):
@@ -135,16 +144,19 @@ class RulesEngine:
 
     def _decide(self, fact: dict) -> list[Match]:
         loaded = self._loaded
+        # Each pass asserts its fact once into its rulesets; policies then read their share.
+        hits: dict[bool, set[tuple[int, int]]] = {}
 
         def matching(current: dict, index: int, fallback: bool) -> set[int]:
-            found = set()
-            for ruleset in loaded.rulesets.get((index, fallback), []):
-                found.update(self._assert(ruleset, current))
-            return found
+            if fallback not in hits:
+                hits[fallback] = set()
+                for ruleset in loaded.rulesets[fallback]:
+                    hits[fallback] |= self._assert(ruleset, current)
+            return {rule for policy, rule in hits[fallback] if policy == index}
 
         return decide_with(loaded.policy_set, fact, matching)
 
-    def _assert(self, ruleset: CompiledRuleset, fact: dict) -> set[int]:
+    def _assert(self, ruleset: CompiledRuleset, fact: dict) -> set[tuple[int, int]]:
         self._hits = []
         message = durable_fact(fact, ruleset.inputs, SID, str(next(self._ids)), ruleset.fallback)
         self._evaluate(ruleset.name, message)

@@ -29,9 +29,9 @@ class FieldInput:
 
 @dataclass(frozen=True)
 class TermsInput:
-    """The text's word sequences up to `words` long, for keyword tests."""
+    """Keywords (normalised) whose presence in the text a keyword test reads."""
 
-    words: int
+    keywords: tuple[str, ...]
 
 
 @dataclass(frozen=True)

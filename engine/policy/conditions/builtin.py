@@ -178,20 +178,6 @@ class DecidedTicketCondition(BoolCondition):
     example = "decided.ticket: false"
 
 
-class HistoryCondition(IntegerCondition):
-    """The customer's earlier events in a window ending at this one, counted before matching.
-
-    `<what>` is `engagements` (likes, shares, follows, comments, mentions, replies), `events`
-    (everything), a kind in singular or plural (`mentions`, `reviews`), or a policy or rule name
-    (events it decided on: `complaints_30d` counts earlier complaints). The window is N minutes,
-    hours or days.
-    """
-
-    key = "history"
-    pattern = "history.<what>_<N>(m|h|d)"
-    example = "history.complaints_30d: {at_least: 3}"
-
-
 BUILTIN = (KindCondition, PlatformCondition, TextCondition, SentimentCondition, RatingCondition,
            AuthorFollowersCondition, AuthorVerifiedCondition, AuthorHandleCondition,
            BrandCondition, ConversationFirstCondition, ConversationTicketedCondition,

@@ -35,18 +35,28 @@ class CountSpec:
 
 
 class HistoryCondition(IntegerCondition):
-    """How many events of one kind, or decided by one policy or rule, this customer sent before this one, within a window: `history.complaints_30d`."""
+    """The customer's earlier events in a window ending at this one, counted before matching.
+
+    `<what>` is `engagements` (likes, shares, follows, comments, mentions, replies), `events`
+    (everything), a kind in singular or plural (`mentions`, `reviews`), or a policy or rule name
+    (events it decided on: `complaints_30d` counts earlier complaints). The window is N minutes,
+    hours or days.
+    """
 
     key = "history"
+    pattern = "history.<what>_<N>(m|h|d)"
+    example = "history.complaints_30d: {at_least: 3}"
 
     def counts(self, params: dict) -> list:
         return [CountSpec("customer", self.path.split(".", 1)[1])]
 
 
 class BrandHistoryCondition(IntegerCondition):
-    """The same count over every customer of the event's brand: `brand_history.mentions_1h`."""
+    """The same count as `history.*` over every customer of the event's brand (the brand's own posts not counted)."""
 
     key = "brand_history"
+    pattern = "brand_history.<what>_<N>(m|h|d)"
+    example = "brand_history.mentions_1h: {at_least: 200}"
 
     def counts(self, params: dict) -> list:
         return [CountSpec("brand", self.path.split(".", 1)[1])]
@@ -69,11 +79,17 @@ RateParams = type("RateParams", (_RateWhat,), {op: StrictInteger() for op in ORD
 
 
 class RateCondition(Condition):
-    """Incident detection: how many events of a brand, from every customer, within a window, optionally mentioning some words."""
+    """Incident detection: how many earlier events of the brand, from every customer, within a window, optionally mentioning some words.
+
+    `of` names what is counted as in `history.*` (a kind, `events`, `engagements`, a policy or
+    a rule). In policy tests give the count as `rates: {"<of>_<within> mentioning <words>": N}`
+    (`goodwill simulate --explain` shows the name).
+    """
 
     key = "rate"
     kind = "integer"
     Params = RateParams
+    example = "rate: {of: complaints, within: 10m, mentioning: [outage], at_least: 20}"
 
     def shorthand(self, raw):
         return raw

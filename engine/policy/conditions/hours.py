@@ -22,6 +22,13 @@ class BusinessHoursCondition(Condition):
     kind = "bool"
     Params = HoursParams
     example = "business_hours: closed"
+    example_policy = """\
+business_hours:
+  timezone: Europe/London
+  open: {mon-fri: "09:00-17:30", sat: "10:00-16:00", sun: closed}
+  holidays: [2026-12-25]
+  brands:
+    AcmeUS: {timezone: America/New_York, open: {mon-sun: "08:00-20:00"}}"""
 
     def shorthand(self, raw):
         return {"is": raw} if isinstance(raw, str) else raw

@@ -81,6 +81,7 @@ class HashtagsCondition(ListCondition):
     """Hashtags in the text (`#outage`), without the `#`, ignoring case and accents."""
 
     key = "hashtags"
+    example = "hashtags: [outage, fail]"
     Params = list_params("HashtagsParams", ListCondition.OPERATORS)
 
 
@@ -88,6 +89,7 @@ class MentionsCondition(ListCondition):
     """Accounts mentioned in the text (`@acme`), without the `@`, ignoring case."""
 
     key = "mentions"
+    example = "mentions: {any: [rivalco], none: [acmehelp]}"
     Params = list_params("MentionsParams", ListCondition.OPERATORS)
 
 
@@ -95,6 +97,7 @@ class DecidedLabelsCondition(ListCondition):
     """Labels of the rules that already fired (fallback rules only)."""
 
     key = "decided.labels"
+    example = "decided.labels: {excludes: praise}"
     OPERATORS = {"includes": "all", "excludes": "none"}
     SHORTHAND = "includes"
     VERBS = {"all": "include", "none": "exclude"}

@@ -78,9 +78,9 @@ class TextCondition(Condition):
         return raw
 
     def inputs(self, params: dict) -> list:
-        words = [len(keyword(k).split()) for op in ("contains_any", "contains_all")
-                 for k in params.get(op, ())]
-        needed = [TermsInput(max(words))] if words else []
+        words = tuple(keyword(k) for op in ("contains_any", "contains_all")
+                      for k in params.get(op, ()))
+        needed = [TermsInput(words)] if words else []
         needed += [ComputedInput(regexes.slot(p), _matcher(p)) for p in params.get("matches", ())]
         return needed + ([FieldInput("text", "string")] if "exists" in params else [])
 
