@@ -82,6 +82,7 @@ def get_customer(key: str):
 
 
 from engine import loyalty_api  # noqa: E402,F401  (its routes live on this blueprint)
+from engine import policies_api  # noqa: E402,F401  (its routes live on this blueprint)
 
 
 @bp.get("/openapi.json")

@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default="30d", help="the period: 24h, 7d, 30d, 12w (default 30d)")
     p.add_argument("--format", choices=("csv", "json"), default="csv", dest="output_format")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("backtest", help="what changed policies would have decided on the events "
+                       "processed lately, against what was decided; no side effect")
+    p.add_argument("path", nargs="?", type=Path)
+    p.add_argument("--since", default="30d",
+                   help="events processed within this period: 90m, 12h, 30d (default 30d)")
+    p.add_argument("--format", choices=("text", "json"), default="text", dest="output_format")
+    p.set_defaults(func=cmd_backtest)
     return parser
 
 
@@ -249,6 +257,29 @@ def cmd_report(args) -> int:
     except ValueError as exc:
         print(f"goodwill report: --since: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_backtest(args) -> int:
+    from engine.backtest import backtest, parse_since
+    from engine.policy import PolicyErrors, load_policy_set
+
+    settings = Settings.from_env()
+    folder = args.path or settings.policies
+    try:
+        parse_since(args.since)
+    except ValueError as exc:
+        print(f"goodwill backtest: --since: {exc}", file=sys.stderr)
+        return 2
+    try:
+        policy_set = load_policy_set(folder)
+    except PolicyErrors as exc:
+        for error in exc.errors:
+            print(error)
+        print(f"{len(exc.errors)} error(s) in {folder}: nothing replayed", file=sys.stderr)
+        return 1
+    result = backtest(settings.database_url, policy_set, args.since)
+    print(result.to_json() if args.output_format == "json" else result.render())
     return 0
 
 

@@ -114,7 +114,8 @@ def policies():
         running = exc
     return render_template("admin/policies.html", folder=folder,
                            rows=policy_status(folder, running), test_errors=test_errors(folder),
-                           load_error=running if isinstance(running, Exception) else None)
+                           load_error=running if isinstance(running, Exception) else None,
+                           loaded_at=runtime().policies_loaded_at, last_reload=runtime().last_reload)
 
 
 @bp.get("/kpis")

@@ -64,6 +64,10 @@ class TooManyRules(PolicyError):
     """More rules in one policy than the engine can hold."""
 
 
+class PolicyTestFailed(PolicyError):
+    """A case of a policy's `<name>_test.yaml` that the policies do not pass."""
+
+
 class PolicyErrors(Exception):
     """Every error found while validating policies, not just the first."""
 
