@@ -160,12 +160,12 @@ class Runtime:
         while not self._stop.is_set():
             try:
                 busy = self.work_once()
+                # Checked between units of work too: a steady stream of events must not keep
+                # an edit out for ever (the check itself runs every POLICY_CHECK_SECONDS).
+                self.reload_if_changed()
             except Exception:
                 log.exception("%s: unexpected error; carrying on", worker_id)
                 busy = False
             if not busy:
-                # Checked between units of work too: a steady stream of events must not keep
-                # an edit out for ever (the check itself runs every POLICY_CHECK_SECONDS).
-                self.reload_if_changed()
                 self._wake.wait(timeout=0.5)
                 self._wake.clear()
