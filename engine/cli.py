@@ -90,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--dead", action="store_true")
     p.set_defaults(func=cmd_outbox_retry)
 
+    p = sub.add_parser("events", help="inbox maintenance")
+    events_sub = p.add_subparsers(required=True, metavar="ACTION")
+    p = events_sub.add_parser("retry", help="re-queue failed events (one with --event, all with "
+                              "--failed)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--event", metavar="ID")
+    which.add_argument("--failed", action="store_true")
+    p.set_defaults(func=cmd_events_retry)
+
     p = sub.add_parser("report", help="the admin page's KPIs as CSV or JSON, for a spreadsheet")
     p.add_argument("--since", default="30d", help="the period: 24h, 7d, 30d, 12w (default 30d)")
     p.add_argument("--format", choices=("csv", "json"), default="csv", dest="output_format")
@@ -295,6 +304,22 @@ def cmd_outbox_retry(args) -> int:
               f"action {args.action} is {status}, not dead: nothing to retry", file=sys.stderr)
         return 1 if status is None else 0
     print(f"re-queued {len(requeued)} dead action(s)" + "".join(f"\n  {i}" for i in requeued))
+    return 0
+
+
+def cmd_events_retry(args) -> int:
+    from engine.db import InboxEvent, make_sessionmaker
+    from engine.redeliver import retry_failed_events
+
+    make_session = make_sessionmaker(Settings.from_env().database_url)
+    requeued = retry_failed_events(make_session, args.event)
+    if args.event and not requeued:
+        with make_session() as session:
+            row = session.get(InboxEvent, args.event)
+        print(f"goodwill events retry: no event {args.event}" if row is None else
+              f"event {args.event} is {row.status}, not failed: nothing to retry", file=sys.stderr)
+        return 1 if row is None else 0
+    print(f"re-queued {len(requeued)} failed event(s)" + "".join(f"\n  {i}" for i in requeued))
     return 0
 
 

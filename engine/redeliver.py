@@ -1,7 +1,7 @@
-"""Re-queue dead outbox actions (`goodwill outbox retry`), each at most once per call."""
+"""Re-queue dead outbox actions and failed events (`goodwill outbox|events retry`)."""
 from sqlalchemy import select, update
 
-from engine.db import Action, utcnow
+from engine.db import Action, InboxEvent, utcnow
 
 
 def retry_dead(make_session, action_id: str | None = None) -> list[str]:
@@ -32,3 +32,24 @@ def describe(make_session, action_id: str) -> str | None:
     with make_session() as session:
         action = session.get(Action, action_id)
         return None if action is None else action.status
+
+
+def retry_failed_events(make_session, event_id: str | None = None) -> list[str]:
+    """Put failed events (one, or all) back in the inbox with fresh attempts; return their ids.
+
+    A failed event was never decided (deciding commits its decisions and its status at
+    once), so deciding it now cannot act on it twice.
+    """
+    failed = InboxEvent.status == "failed"
+    with make_session.begin() as session:
+        query = select(InboxEvent.id).where(failed)
+        if event_id is not None:
+            query = query.where(InboxEvent.id == event_id)
+        requeued = []
+        for an_id in list(session.scalars(query.order_by(InboxEvent.occurred_at))):
+            moved = session.execute(
+                update(InboxEvent).where(InboxEvent.id == an_id, failed)
+                .values(status="received", attempts=0, lease_until=None)).rowcount
+            if moved:
+                requeued.append(an_id)
+    return requeued

@@ -11,7 +11,11 @@ from engine.db import Action, Conversation, Decision, InboxEvent, utcnow
 
 log = logging.getLogger("goodwill.worker")
 
-MAX_EVENT_ATTEMPTS = 5
+# An event that cannot be decided (its platform's API down, the database busy) is tried again
+# with a doubling wait of at most MAX_EVENT_BACKOFF: about an hour in all before it is marked
+# failed, and `goodwill events retry` puts failed ones back.
+MAX_EVENT_ATTEMPTS = 12
+MAX_EVENT_BACKOFF = 1800
 BUILTIN = {"policy": "goodwill", "policy_version": "builtin"}
 
 
@@ -66,7 +70,7 @@ def _release(runtime, event_id: str, error: str) -> None:
     with runtime.sessionmaker.begin() as session:
         row = session.get(InboxEvent, event_id)
         row.error = error
-        row.lease_until = utcnow() + timedelta(seconds=2 ** row.attempts)
+        row.lease_until = utcnow() + timedelta(seconds=min(2 ** row.attempts, MAX_EVENT_BACKOFF))
         if row.attempts >= MAX_EVENT_ATTEMPTS:
             row.status = "failed"
 
