@@ -1,8 +1,8 @@
 """`goodwill backtest`: replay stored events through changed policies and show what would differ.
 
 Each event is decided again on the fact it was decided on (`InboxEvent.enriched`, conversation
-state included); history counts the new policies read and that fact lacks are computed as they
-stood at the event's `occurred_at`. As in the worker, the brand's own events are not decided
+state included); counts the new policies read and that fact lacks (history, brand history,
+rates) are computed as they stood at the event's `occurred_at`. As in the worker, the brand's own events are not decided
 by policies, and the built-in `goodwill` decisions (follow-ups, brand replies, unmatched) are
 not compared. Nothing is written and no action runs: the session is only read, then rolled back.
 """
@@ -115,7 +115,7 @@ def backtest(database_url: str, policy_set: PolicySet, since: str) -> BacktestRe
     """Decide the events processed within `since` again with `policy_set`; compare with before."""
     start = utcnow() - parse_since(since)
     report = BacktestReport(policy_set.folder, since)
-    wanted = policy_set.history_fields()
+    wanted = policy_set.count_specs()
     make_session = make_sessionmaker(database_url)
     with RulesEngine(policy_set) as engine, make_session() as session:
         rows = session.scalars(
@@ -140,15 +140,15 @@ def backtest(database_url: str, policy_set: PolicySet, since: str) -> BacktestRe
     return report
 
 
-def _fact(session, row: InboxEvent, wanted: set[str]) -> dict:
-    """Return the stored fact, with the history counts it lacks computed at its time."""
+def _fact(session, row: InboxEvent, wanted) -> dict:
+    """Return the stored fact, with the counts it lacks computed as they stood at its time."""
     fact = dict(row.enriched)
-    counts = dict(fact.get("history") or {})
-    missing = sorted(wanted - set(counts))
+    missing = {spec for spec in wanted if spec.slot[1] not in (fact.get(spec.slot[0]) or {})}
     if missing:
-        counts.update(history.history(session, row.customer_id, missing, row.occurred_at, row.id)
-                      if row.customer_id else dict.fromkeys(missing, 0))
-    fact["history"] = counts
+        found = history.all_counts(session, missing, row.customer_id, fact.get("brand"),
+                                   row.occurred_at, row.id)
+        for key, counts in found.items():
+            fact[key] = {**(fact.get(key) or {}), **counts}
     return fact
 
 

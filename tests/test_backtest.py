@@ -21,8 +21,9 @@ rules:
     then:
       - loyalty.credit: {points: 10, note: "Thanks for the kind words"}
 """
-# B tickets breakages instead of refunds, no longer thanks a "cheers", and rewards love and
-# regulars (a count the stored facts lack: the backtest computes it).
+# B tickets breakages instead of refunds, no longer thanks a "cheers", rewards love and
+# regulars, and labels a greeting on a busy day (counts the stored facts lack: the backtest
+# computes them).
 POLICY_B = """policy: care
 rules:
   - name: broken
@@ -44,6 +45,12 @@ rules:
       history.mentions_30d: {at_least: 1}
     then:
       - loyalty.credit: {points: 1, note: "Welcome back"}
+  - name: crowd
+    labels: [crowd]
+    when:
+      text: {contains_any: [hello]}
+      brand_history.mentions_1d: {at_least: 6}
+    then: []
 """
 START = datetime.now(timezone.utc) - timedelta(hours=1)
 
@@ -64,7 +71,7 @@ EVENTS = [
     social(6, BRAND, "Sorry Rita, we are on it", "e1", "e1"),  # the brand: never replayed
     social(7, "rita", "still waiting for that refund", "e1", "e6"),  # a comment either way
     social(8, "fan", "hello there"),                           # nothing either way
-    social(9, "fan", "hello again"),                           # B: fan's second mention
+    social(9, "fan", "hello again"),                           # B: fan's second, brand's 6th
     social(10, "newbie", "again and again"),                   # B: a first mention, no credit
 ]
 
@@ -121,6 +128,7 @@ def test_backtest_shows_exactly_what_the_edit_would_change_and_writes_nothing(tm
         ("action_gained", "lou", "care/love"),
         ("rule_lost", "rita", "care/refund"),      # the follow-up: a comment either way
         ("credit_gained", "fan", "care/regular"),
+        ("rule_gained", "fan", "care/crowd"),
     }
     assert len(report["differences"]) == len(found)
     by_kind = {d["kind"]: d for d in report["differences"] if d["author"] != "fan"}
