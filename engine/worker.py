@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from engine import customers, enrich
 from engine.db import Action, Conversation, Decision, InboxEvent, utcnow
+from engine.policy.host import PoliciesChanged
 
 log = logging.getLogger("goodwill.worker")
 
@@ -54,9 +55,7 @@ def process_event(runtime, event_id: str) -> None:
     try:
         # A notification that only names its content (a Google review) is read first, once.
         complete_content(runtime, event_id)
-        with runtime.sessionmaker.begin() as session:
-            row = session.get(InboxEvent, event_id)
-            _decide(runtime, session, row)
+        _decide_in_transaction(runtime, event_id)
     except IntegrityError:
         # Another worker created this conversation first; take the event again later.
         log.info("event %s raced on its conversation; retrying", event_id)
@@ -64,6 +63,19 @@ def process_event(runtime, event_id: str) -> None:
     except Exception as exc:
         log.exception("event %s failed", event_id)
         _release(runtime, event_id, f"{type(exc).__name__}: {exc}")
+
+
+def _decide_in_transaction(runtime, event_id: str) -> None:
+    # A reload between enriching and deciding is rare; the event is enriched again for the
+    # new policies, in a fresh transaction, since they may read other counts.
+    for _ in range(3):
+        try:
+            with runtime.sessionmaker.begin() as session:
+                _decide(runtime, session, session.get(InboxEvent, event_id))
+            return
+        except PoliciesChanged:
+            log.info("policies reloaded while event %s was enriched; enriching it again", event_id)
+    raise PoliciesChanged("the policies kept changing while the event was decided")
 
 
 def _release(runtime, event_id: str, error: str) -> None:
@@ -83,8 +95,9 @@ def _decide(runtime, session, row: InboxEvent) -> None:
     if not from_brand:
         row.customer_id = customers.resolve_author(session, event).id
     rules = runtime.rules()
+    policy_set = rules.policy_set
     fact = enrich.build_fact(session, row, event, row.customer_id,
-                             rules.policy_set.count_specs(), runtime.settings.loyalty_tiers)
+                             policy_set.count_specs(), runtime.settings.loyalty_tiers)
     row.enriched = fact
     row.text_norm = fact["text_norm"]
     conversation = enrich.conversation(session, row.platform, row.thread)
@@ -94,7 +107,7 @@ def _decide(runtime, session, row: InboxEvent) -> None:
             _record(session, row, {**BUILTIN, "rule": "brand-reply", "why": why},
                     [("zendesk.note", {})], sequence=conversation.id)
     else:
-        _apply_matches(session, row, rules.decide(fact), conversation)
+        _apply_matches(session, row, rules.decide(fact, policy_set), conversation)
     row.status = "processed"
     row.error = None
     row.lease_until = None

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 SID = "goodwill"
 
 
+class PoliciesChanged(RuntimeError):
+    """The policies in force are no longer the ones a fact was built for."""
+
+
 class _ThreadlessHost(Host):
     """A durable_rules host that starts no timer threads: the engine thread drives it."""
 
@@ -60,9 +64,13 @@ class RulesEngine:
         """Return the policies in force."""
         return self._loaded.policy_set
 
-    def decide(self, fact: dict) -> list[Match]:
-        """Return the rules that fire on an enriched event, with why each matched."""
-        return self._call(self._decide, fact)
+    def decide(self, fact: dict, policy_set: PolicySet | None = None) -> list[Match]:
+        """Return the rules that fire on an enriched event, with why each matched.
+
+        Given the policy set the fact was built for, raise PoliciesChanged when a reload
+        swapped it out meanwhile (the fact may lack counts the new policies read).
+        """
+        return self._call(self._decide, fact, policy_set)
 
     def reload(self, folder=None) -> list[PolicyError]:
         """Swap in a folder (default: the current one) if it is valid and passes its tests.
@@ -142,8 +150,10 @@ class RulesEngine:
                 self._hits.append(name)
         return record
 
-    def _decide(self, fact: dict) -> list[Match]:
+    def _decide(self, fact: dict, expected: PolicySet | None = None) -> list[Match]:
         loaded = self._loaded
+        if expected is not None and loaded.policy_set is not expected:
+            raise PoliciesChanged("the policies were reloaded while the event was enriched")
         # Each pass asserts its fact once into its rulesets; policies then read their share.
         hits: dict[bool, set[tuple[int, int]]] = {}
 
