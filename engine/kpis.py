@@ -7,11 +7,12 @@ import re
 import statistics
 from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.db import Action, Decision, InboxEvent, LedgerEntry, Referral, utcnow
+from engine.db import Action, Decision, InboxEvent, LedgerEntry, Referral, TicketMetric, utcnow
 
 PERIOD = re.compile(r"^(?P<n>\d+)(?P<unit>[hdw])$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -41,11 +42,15 @@ def compute(session: Session, since: timedelta, now: datetime | None = None) -> 
         select(Decision.event_id, Decision.policy, Decision.rule)
         .join(InboxEvent, InboxEvent.id == Decision.event_id).where(*in_period)).all()
     actions = session.execute(
-        select(Action.event_id, Action.type, Action.status, Action.policy, Action.rule,
+        select(Action.id, Action.event_id, Action.type, Action.status, Action.policy, Action.rule,
                Action.result, Action.updated_at)
         .join(InboxEvent, InboxEvent.id == Action.event_id).where(*in_period)).all()
     ledger = session.scalars(select(LedgerEntry).where(LedgerEntry.created_at >= start,
                                                        LedgerEntry.created_at <= until)).all()
+    replies = dict(session.execute(
+        select(TicketMetric.action_id, TicketMetric)
+        .join(Action, Action.id == TicketMetric.action_id)
+        .join(InboxEvent, InboxEvent.id == Action.event_id).where(*in_period)).all())
     by_id = {e.id: e for e in events}
     return {
         "period": {"since": _iso(start), "until": _iso(until), "days": since.total_seconds() / 86400},
@@ -53,6 +58,7 @@ def compute(session: Session, since: timedelta, now: datetime | None = None) -> 
                    "by_platform": _counts(e.platform for e in events),
                    "by_kind": _counts(e.kind for e in events)},
         "tickets": _tickets(actions, by_id),
+        "first_response": _first_response(_created_tickets(actions), by_id, replies),
         "actions": {"by_status": _counts(a.status for a in actions)},
         "rewards": _rewards(ledger),
         "referrals": _referrals(session.scalars(select(Referral).where(
@@ -97,14 +103,53 @@ def _summary(seconds: list[float]) -> dict:
             "p90": round(p90, 1), "max": round(ordered[-1], 1)}
 
 
+def _first_response(created, by_id, replies: dict) -> dict:
+    """Zendesk's first reply times of the tickets created in the period, in calendar minutes."""
+    def figures(actions) -> dict:
+        minutes = [replies[a.id].reply_minutes for a in actions
+                   if a.id in replies and replies[a.id].reply_minutes is not None]
+        summary = _summary(minutes)
+        return {"tickets": len(actions), "answered": len(minutes),
+                "answered_share": round(len(minutes) / len(actions), 3) if actions else None,
+                "median_minutes": summary["median"], "p90_minutes": summary["p90"]}
+
+    def by(key) -> dict:
+        return {name: figures([a for a in created if key(a) == name])
+                for name in _counts(key(a) for a in created)}
+    return {**figures(created),
+            # Not read from Zendesk yet: the sync asks every GOODWILL_TICKET_METRICS_EVERY seconds.
+            "unchecked": sum(a.id not in replies or replies[a.id].checked_at is None
+                             for a in created),
+            "by_platform": by(lambda a: by_id[a.event_id].platform),
+            "by_policy": by(lambda a: a.policy)}
+
+
 def _rewards(ledger) -> dict:
     credits = [e for e in ledger if e.kind == "credit"]
     reversals = [e for e in ledger if e.kind == "reversal"]
+    issued = credits + reversals
     return {"credits": len(credits),
             "points": sum(e.points for e in credits) - sum(abs(e.points) for e in reversals),
             "vouchers": _counts(e.voucher for e in credits if e.voucher),
             "reversals": len(reversals),
-            "by_policy": _counts(e.policy for e in credits)}
+            "by_policy": _counts(e.policy for e in credits),
+            # A reversal's cost is the negative of its credit's, so sums are net of reversals.
+            "cost": _money(e.cost for e in issued),
+            "cost_by_policy": _costs(issued, lambda e: e.policy),
+            "cost_by_rule": _costs(issued, lambda e: f"{e.policy}/{e.rule}")}
+
+
+def _money(amounts) -> float:
+    return float(round(sum(amounts, Decimal(0)), 2))
+
+
+def _costs(entries, key) -> dict[str, float]:
+    """Net cost per key, most costly first (ties by name)."""
+    groups: dict[str, list] = {}
+    for entry in entries:
+        groups.setdefault(key(entry), []).append(entry.cost)
+    totals = {name: _money(costs) for name, costs in groups.items()}
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _referrals(claims) -> dict:

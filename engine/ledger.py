@@ -7,6 +7,7 @@ import base64
 import re
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -58,8 +59,11 @@ def limit_reason(session: Session, customer_id: str, policy: str, rule: str, bra
 def credit(session: Session, *, customer_id: str, key: str, points: int, voucher: str | None,
            note: str | None, policy: str, rule: str, event_id: str, brand: str | None,
            limit: dict | None = None, window: timedelta | None = None,
-           voucher_days: int = 365) -> dict:
-    """Credit once per key, within the limits; record a `limited` entry when a limit stops it."""
+           voucher_days: int = 365, cost: Decimal = Decimal(0)) -> dict:
+    """Credit once per key, within the limits; record a `limited` entry when a limit stops it.
+
+    `cost` is what the reward costs the business, kept with the credit (a limited entry: nothing).
+    """
     hold_customer(session, customer_id, brand)
     for entry in session.scalars(select(LedgerEntry).where(
             LedgerEntry.key.in_((key, f"limited:{key}")))):
@@ -76,7 +80,7 @@ def credit(session: Session, *, customer_id: str, key: str, points: int, voucher
         session.flush()
         return {"credited": False, "limited": True, "reason": reason, "ledger_id": entry.id}
     entry = LedgerEntry(id=new_id(), kind="credit", points=points, voucher=voucher, key=key,
-                        **fields)
+                        cost=cost, **fields)
     if voucher:
         entry.voucher_code, entry.expires_at = _voucher_code(session, voucher, entry.id,
                                                              voucher_days)
@@ -133,7 +137,8 @@ def reverse(session: Session, entry_id: str, reason: str) -> LedgerEntry:
     reversal = LedgerEntry(customer_id=entry.customer_id, kind="reversal", points=-entry.points,
                            voucher=entry.voucher, note=entry.note, policy=entry.policy,
                            rule=entry.rule, event_id=entry.event_id, brand=entry.brand,
-                           key=f"reversal:{entry_id}", reverses=entry_id, reason=reason)
+                           key=f"reversal:{entry_id}", reverses=entry_id, reason=reason,
+                           cost=-entry.cost)
     session.add(reversal)
     try:
         session.flush()
@@ -149,7 +154,7 @@ def entry_view(entry: LedgerEntry) -> dict:
             "voucher_code": entry.voucher_code, "expires_at": _iso(entry.expires_at),
             "note": entry.note, "policy": entry.policy, "rule": entry.rule,
             "event_id": entry.event_id, "reason": entry.reason, "reverses": entry.reverses,
-            "created_at": _iso(entry.created_at)}
+            "cost": float(entry.cost), "created_at": _iso(entry.created_at)}
 
 
 def _iso(value) -> str | None:

@@ -14,7 +14,7 @@ from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
 from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import func, select
 
-from engine.db import Action, Decision, DeskPause, InboxEvent, utcnow
+from engine.db import Action, Decision, DeskPause, InboxEvent, LedgerEntry, TicketMetric, utcnow
 from engine.errors import ApiError
 from integrations.common import skipped_counts
 
@@ -22,6 +22,8 @@ bp = Blueprint("metrics", __name__)
 
 WAITING = ("pending", "retrying", "running")
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+# Minutes: from a quick answer to two days.
+FIRST_REPLY_BUCKETS = (5, 15, 30, 60, 120, 240, 480, 1440, 2880)
 RATE_LIMITED = "Zendesk answered 429%"
 
 _signature_failures: Counter = Counter()
@@ -59,6 +61,8 @@ class DatabaseCollector:
             yield from self._events_and_decisions(session)
             yield from self._actions(session)
             yield from self._latency(session)
+            yield from self._first_replies(session)
+            yield from self._reward_cost(session)
         yield from _process_counters()
 
     def _events_and_decisions(self, session):
@@ -116,6 +120,41 @@ class DatabaseCollector:
             buckets.append(("+Inf", len(seconds)))
             histogram.add_metric([kind], buckets, sum(seconds))
         yield histogram
+
+
+    def _first_replies(self, session):
+        histogram = HistogramMetricFamily(
+            "goodwill_first_reply_minutes",
+            "Zendesk's first reply time of the tickets Goodwill created (calendar minutes)",
+            labels=["platform", "policy"])
+        unanswered = GaugeMetricFamily(
+            "goodwill_tickets_unanswered",
+            "Tickets Goodwill created with no agent reply known (Zendesk ticket metrics)",
+            labels=["platform", "policy"])
+        replies: dict[tuple, list] = {}
+        for platform, policy, minutes in session.execute(
+                select(TicketMetric.platform, TicketMetric.policy, TicketMetric.reply_minutes)):
+            replies.setdefault((platform, policy), []).append(minutes)
+        for labels, minutes in sorted(replies.items()):
+            answered = [m for m in minutes if m is not None]
+            unanswered.add_metric(list(labels), len(minutes) - len(answered))
+            if answered:
+                buckets = [(str(bound), sum(m <= bound for m in answered))
+                           for bound in FIRST_REPLY_BUCKETS]
+                histogram.add_metric(list(labels), buckets + [("+Inf", len(answered))],
+                                     sum(answered))
+        yield histogram
+        yield unanswered
+
+    def _reward_cost(self, session):
+        cost = GaugeMetricFamily("goodwill_reward_cost",
+                                 "What the rewards given cost, net of reversals",
+                                 labels=["policy", "rule"])
+        for policy, rule, total in session.execute(
+                select(LedgerEntry.policy, LedgerEntry.rule, func.sum(LedgerEntry.cost))
+                .group_by(LedgerEntry.policy, LedgerEntry.rule)):
+            cost.add_metric([policy, rule], float(total or 0))
+        yield cost
 
 
 def _process_counters():

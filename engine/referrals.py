@@ -7,6 +7,7 @@ referred customer, so the first confirmed claim wins however often, and by whom,
 was referred.
 """
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -50,7 +51,8 @@ def claim(session: Session, *, referrer_id: str, claim_event_id: str, referred: 
 
 
 def confirm(session: Session, *, customer_id: str, event: dict, points: int, voucher: str | None,
-            note: str | None, policy: str, rule: str, event_id: str) -> dict:
+            note: str | None, policy: str, rule: str, event_id: str,
+            cost: Decimal = Decimal(0)) -> dict:
     """Credit the referrer of the earliest valid claim waiting for this new customer."""
     ledger.hold_customer(session, customer_id, None)  # one confirmation of a person at a time
     emails = _emails_of(session, customer_id)
@@ -74,7 +76,7 @@ def confirm(session: Session, *, customer_id: str, event: dict, points: int, vou
             result = ledger.credit(session, customer_id=row.referrer_id,
                                    key=f"{policy}:referred:{customer_id}", points=points,
                                    voucher=voucher, note=note, policy=policy, rule=rule,
-                                   event_id=event_id, brand=event.get("brand"))
+                                   event_id=event_id, brand=event.get("brand"), cost=cost)
             status = "confirmed" if result["credited"] else (
                 "limited" if result.get("limited") else "superseded")
             _decide(session, row, status, result.get("reason"), customer_id, result.get("ledger_id"))

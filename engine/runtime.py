@@ -129,6 +129,10 @@ class Runtime:
                                       name=f"goodwill-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        if count and self.settings.ticket_metrics_every > 0:
+            # Its own thread: a slow help desk must not hold up events and actions.
+            from engine.ticket_metrics import start_sync_thread
+            self._threads.append(start_sync_thread(self, self._stop))
 
     def wake_workers(self) -> None:
         """Tell idle workers that something new arrived."""

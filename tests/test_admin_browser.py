@@ -79,6 +79,8 @@ def test_sign_in_see_an_event_retry_a_dead_action_and_see_kpis(tmp_path, desk, b
         assert page.get_by_text("No data for “Tickets by policy”").count() == 0
         chart = page.get_by_role("img", name="Tickets by policy: complaints: 1")
         assert chart.is_visible()
+        assert page.get_by_role("heading", name="First response").is_visible()
+        assert page.get_by_text("Answered: 0 of 1 tickets created in the period").is_visible()
         shot(page, "kpis")
 
         phone = browser.new_page(viewport={"width": 390, "height": 844})

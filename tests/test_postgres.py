@@ -12,10 +12,13 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 
 from conftest import SHARED, desk_comments, desk_tickets, fresh_env, start_goodwill, wait_until
+from engine import kpis
 from engine.db import Action, InboxEvent
 from engine.replay import conversation_events, deliveries
 from engine.sender import send_event
+from engine.ticket_metrics import sync_once
 from integrations.zendesk.ticket_body import event_marker
+from test_ticket_metrics import agent_reply, ticket_of
 
 ADMIN_URL = os.environ.get("GOODWILL_TEST_POSTGRES_URL")
 CORPUS = SHARED / "corpora/twitter-care/conversations.json"
@@ -183,3 +186,18 @@ def test_worker_processes_share_the_work_and_a_sigkill_repeats_no_side_effect(pg
             if event["author"]["handle"] != brand:
                 marker = event_marker(event["id"])
                 assert sum(marker in b.splitlines() for b in public) == 1, event["id"]
+
+
+def test_first_reply_sync_and_kpis_on_postgres(pg_url, tmp_path, desk):
+    assert cli("db", "upgrade", env={**fresh_env(), "GOODWILL_DATABASE_URL": pg_url}).returncode == 0
+    app, server = start_goodwill(tmp_path, desk, database_url=pg_url, ticket_metrics_every=0)
+    try:
+        event = next(e for e in deliveries(CORPUS, limit=1))
+        agent_reply(desk, ticket_of(app.settled(app.send(event)["id"])))
+        assert sync_once(app.runtime) == {"found": 1, "checked": 1, "answered": 1}
+        with app.runtime.sessionmaker() as session:
+            figures = kpis.compute(session, kpis.parse_period("1d"))
+        assert figures["first_response"]["answered"] == 1 and figures["rewards"]["cost"] == 0.0
+    finally:
+        server.shutdown()
+        app.runtime.stop()

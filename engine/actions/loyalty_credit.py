@@ -1,5 +1,6 @@
 """`loyalty.credit`: points or a voucher into the ledger, once per thing rewarded."""
 from datetime import timedelta
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.exc import IntegrityError
@@ -57,15 +58,28 @@ class CreditParams(Schema):
                                            "when that person signs up or buys"})
     burst = fields.Nested(BurstSchema, load_default=None, metadata={
         "description": "per_referred: refuse a burst of claims (default 5 within 1d)"})
+    # A float, not a Decimal: the parameters are stored as JSON in the outbox.
+    cost = fields.Float(load_default=None, validate=validate.Range(min=0), metadata={
+        "description": "what one voucher costs the business, for the KPIs' reward cost "
+                       "(points are costed at GOODWILL_POINT_VALUE)"})
 
     @validates_schema
     def something_to_credit(self, data, **kwargs):
         if not data.get("points") and not data.get("voucher"):
             raise ValidationError("give points or a voucher", "points")
+        if data.get("cost") is not None and not data.get("voucher"):
+            raise ValidationError("cost is the price of a voucher: give it with voucher "
+                                  "(points are costed at GOODWILL_POINT_VALUE)", "cost")
 
 
 def _window(duration: str) -> timedelta:
     return parse_history_name(f"limit_{duration}")[1]
+
+
+def reward_cost(params: dict, point_value: Decimal) -> Decimal:
+    """Return what a credit costs the business: points at point_value plus the voucher's cost."""
+    # Through str: the float 2.5 from YAML becomes exactly 2.5, not its binary neighbour.
+    return params["points"] * point_value + Decimal(str(params.get("cost") or 0))
 
 
 @register
@@ -106,7 +120,8 @@ loyalty.credit:
                     policy=ctx.policy, rule=ctx.rule, event_id=ctx.inbox_id,
                     brand=ctx.event.get("brand"), limit=limit,
                     window=_window(limit["within"]) if limit and limit.get("within") else None,
-                    voucher_days=params["voucher_days"])
+                    voucher_days=params["voucher_days"],
+                    cost=reward_cost(params, ctx.settings.point_value))
         except IntegrityError:
             # Another worker wrote the same key first: the ledger's unique key decided.
             return {"credited": False, "reason": "already rewarded"}
@@ -126,4 +141,5 @@ loyalty.credit:
                     "reason": claim["reason"] or "waiting for the referred person to join"}
         return referrals.confirm(session, customer_id=customer_id, event=ctx.event,
                                  points=params["points"], voucher=params.get("voucher"), note=note,
-                                 policy=ctx.policy, rule=ctx.rule, event_id=ctx.inbox_id)
+                                 policy=ctx.policy, rule=ctx.rule, event_id=ctx.inbox_id,
+                                 cost=reward_cost(params, ctx.settings.point_value))

@@ -128,4 +128,8 @@ def kpi_page():
         raise ApiError(400, "bad_period", str(exc), "since")
     with runtime().sessionmaker() as session:
         data = kpis.compute(session, period)
-    return render_template("admin/kpis.html", k=data, since=since, chart=charts.bar_chart)
+    reply_medians = {platform: figures["median_minutes"]
+                     for platform, figures in data["first_response"]["by_platform"].items()
+                     if figures["median_minutes"] is not None}
+    return render_template("admin/kpis.html", k=data, since=since, chart=charts.bar_chart,
+                           reply_medians=reply_medians)

@@ -254,6 +254,10 @@ class DeskClient:
             ticket.status = "open"
         return _ticket_view(self.zenpy.tickets.update(ticket).ticket)
 
+    def ticket_metrics(self, ticket_id: int) -> dict:
+        """Return Zendesk's metrics of one ticket (reply_time_in_minutes, solved_at, …) as JSON."""
+        return self.zenpy.tickets.metrics(ticket=ticket_id).to_dict()
+
 
 @contextmanager
 def _headers(headers: dict):

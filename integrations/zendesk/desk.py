@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from .desk_api import register_api
 from .desk_base import DeskError
+from .desk_metrics import register_metrics_api
 from .desk_ops import (DEFAULT_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_TICKET_FIELDS, DeskState, fault_error,
                        rate_limited)
 
@@ -52,6 +53,7 @@ def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket
     app.json.sort_keys = False
     desk = DeskState(rate_limit=rate_limit, groups=groups, ticket_fields=ticket_fields)
     register_api(app, desk)
+    register_metrics_api(app, desk)
 
     @app.before_request
     def guard():
