@@ -6,6 +6,7 @@ import pytest
 from engine.policy import RulesEngine, load_policy_set
 from engine.policy.errors import UnknownCondition
 from engine.policy.facts import fact_from_event
+from engine.policy.host import PoliciesChanged
 
 V1 = """policy: complaints
 rules:
@@ -69,6 +70,27 @@ def test_decisions_from_many_threads_are_served_in_turn(folder):
             thread.join()
     assert errors == []
     assert sorted(results) == [(n, ["complaints/refund"] if n % 2 else []) for n in range(40)]
+
+
+def test_facts_decided_together_are_decided_as_one_by_one(folder):
+    texts = ["refund please", "hello", None, "REFUND", "refunds"] * 7
+    facts = [fact_from_event({"id": str(n), "text": t}) for n, t in enumerate(texts)]
+    with RulesEngine(load_policy_set(folder)) as engine:
+        together = [[(m.name, m.why) for m in matches] for matches in engine.decide_many(facts)]
+        alone = [[(m.name, m.why) for m in engine.decide(fact)] for fact in facts]
+    assert together == alone
+    assert [bool(m) for m in together] == [t in ("refund please", "REFUND") for t in texts]
+
+
+def test_a_fact_built_for_replaced_policies_is_refused(folder):
+    with RulesEngine(load_policy_set(folder)) as engine:
+        before = engine.policy_set
+        (folder / "complaints.yaml").write_text(V2)
+        assert engine.reload() == []
+        with pytest.raises(PoliciesChanged):
+            engine.decide(fact_from_event({"text": "refund"}), before)
+        assert [m.name for m in engine.decide(fact_from_event({"text": "broken"}),
+                                              engine.policy_set)] == ["complaints/broken"]
 
 
 def test_a_closed_engine_refuses_work(folder):

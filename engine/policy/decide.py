@@ -4,30 +4,43 @@ from typing import Callable
 from engine.policy.factpaths import FALLBACK_DECIDED
 from engine.policy.model import Match, Policy, PolicySet, Rule
 
-# matching(fact, policy index, fallback pass?) -> indexes of that policy's rules that match
-Matching = Callable[[dict, int, bool], set[int]]
+# matching(facts, fallback pass?) -> for each fact, the (policy index, rule index) that match.
+# Facts come in batches so the durable_rules engine can assert many with one call.
+Matching = Callable[[list[dict], bool], list[set[tuple[int, int]]]]
 
 
 def decide_with(policy_set: PolicySet, fact: dict, matching: Matching) -> list[Match]:
     """Fire rules in priority then file order, honour `stop`, then run the fallback pass."""
-    first = {**fact, "decided": dict(FALLBACK_DECIDED)}
-    fired, stopped = _pass(policy_set, first, matching, fallback=False, skip=set())
-    second = {**fact, "decided": decided(fired)}
-    late, _ = _pass(policy_set, second, matching, fallback=True, skip=stopped)
-    return ([Match(p, r, why(r, first)) for p, r in fired]
-            + [Match(p, r, why(r, second)) for p, r in late])
+    return decide_many(policy_set, [fact], matching)[0]
 
 
-def _pass(policy_set: PolicySet, fact: dict, matching: Matching, fallback: bool,
+def decide_many(policy_set: PolicySet, facts: list[dict], matching: Matching) -> list[list[Match]]:
+    """Decide on several facts at once, each exactly as decide_with would."""
+    firsts = [{**fact, "decided": dict(FALLBACK_DECIDED)} for fact in facts]
+    first_hits = matching(firsts, False) if _has(policy_set, False) else [set() for _ in facts]
+    passes = [_pass(policy_set, hits, fallback=False, skip=set()) for hits in first_hits]
+    seconds = [{**fact, "decided": decided(fired)} for fact, (fired, _) in zip(facts, passes)]
+    late_hits = matching(seconds, True) if _has(policy_set, True) else [set() for _ in facts]
+    results = []
+    for first, second, (fired, stopped), hits in zip(firsts, seconds, passes, late_hits):
+        late, _ = _pass(policy_set, hits, fallback=True, skip=stopped)
+        results.append([Match(p, r, why(r, first)) for p, r in fired]
+                       + [Match(p, r, why(r, second)) for p, r in late])
+    return results
+
+
+def _has(policy_set: PolicySet, fallback: bool) -> bool:
+    return any(rule.fallback == fallback for policy in policy_set.policies for rule in policy.rules)
+
+
+def _pass(policy_set: PolicySet, hits: set[tuple[int, int]], fallback: bool,
           skip: set[str]) -> tuple[list[tuple[Policy, Rule]], set[str]]:
     fired, stopped = [], set()
     for index, policy in enumerate(policy_set.policies):
-        rules = policy.ordered(fallback)
-        if not rules or policy.name in skip:
+        if policy.name in skip:
             continue
-        hits = matching(fact, index, fallback)
-        for rule in rules:
-            if rule.index in hits:
+        for rule in policy.ordered(fallback):
+            if (index, rule.index) in hits:
                 fired.append((policy, rule))
                 if rule.stop:
                     # A stop ends the policy: its later rules, fallback ones included.
