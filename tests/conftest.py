@@ -1,5 +1,6 @@
 """Shared fixtures: a real Goodwill server and the Zendesk stand-in, both over HTTP."""
 import base64
+import importlib.util
 import os
 import secrets
 import threading
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from engine.db import Action, InboxEvent
+from engine.policy import RulesEngine, oracle_decide
+from engine.policy.facts import fact_from_event
 from engine.runtime import Runtime
 from engine.sender import send_event
 from engine.settings import Settings
@@ -19,6 +22,33 @@ from integrations.zendesk.desk import serve_desk_in_thread
 from webhook_server import create_app
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def example_plugin():
+    """Load the example plugin package's module by path, without installing it."""
+    path = Path(__file__).resolve().parent / "plugin_example/goodwill_plugin_example/__init__.py"
+    spec = importlib.util.spec_from_file_location("goodwill_plugin_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(params=["oracle", "durable_rules"])
+def decide(request):
+    """Decide with plain Python or with the durable_rules engine: both must say the same."""
+    engines = []
+
+    def run(policy_set, event):
+        fact = fact_from_event(event, policy_set.count_specs())
+        if request.param == "oracle":
+            return oracle_decide(policy_set, fact)
+        engine = RulesEngine(policy_set)
+        engines.append(engine)
+        return engine.decide(fact)
+
+    yield run
+    for engine in engines:
+        engine.close()
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.05):

@@ -1,23 +1,12 @@
 """Conditions: readable labels, why-sentences, and plugin conditions from entry points."""
-import importlib.util
-from pathlib import Path
-
+from conftest import example_plugin
 from engine.policy import RulesEngine, load_policy_set, oracle_decide
 from engine.policy import conditions
 from engine.policy.conditions.base import show
 from engine.policy.facts import fact_from_event
 
 
-def _example_plugin():
-    """Load the example plugin package's module by path, without making it installable here."""
-    path = Path(__file__).resolve().parent / "plugin_example/goodwill_plugin_example/__init__.py"
-    spec = importlib.util.spec_from_file_location("goodwill_plugin_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-Influencer = _example_plugin().Influencer
+Influencer = example_plugin().Influencer
 
 
 def leaf(key, raw):

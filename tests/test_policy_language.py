@@ -4,26 +4,7 @@ import time
 
 import pytest
 
-from engine.policy import RulesEngine, load_policy_set, oracle_decide, validate_folder
-from engine.policy.facts import fact_from_event
-
-
-@pytest.fixture(params=["oracle", "durable_rules"])
-def decide(request):
-    """Decide with plain Python or with the durable_rules engine: both must say the same."""
-    engines = []
-
-    def run(policy_set, event):
-        fact = fact_from_event(event, policy_set.count_specs())
-        if request.param == "oracle":
-            return oracle_decide(policy_set, fact)
-        engine = RulesEngine(policy_set)
-        engines.append(engine)
-        return engine.decide(fact)
-
-    yield run
-    for engine in engines:
-        engine.close()
+from engine.policy import load_policy_set, validate_folder
 
 
 def policy(tmp_path, text: str):

@@ -1,28 +1,8 @@
 """What fires: priority then file order, stop, fallback rules and `decided`, in both engines."""
 import textwrap
 
-import pytest
-
-from engine.policy import RulesEngine, explain, load_policy_set, oracle_decide, render_explanation
+from engine.policy import explain, load_policy_set, render_explanation
 from engine.policy.facts import fact_from_event
-
-
-@pytest.fixture(params=["oracle", "durable_rules"])
-def decide(request):
-    """Decide with plain Python or with the durable_rules engine: both must say the same."""
-    engines = []
-
-    def run(policy_set, event):
-        fact = fact_from_event(event, policy_set.count_specs())
-        if request.param == "oracle":
-            return oracle_decide(policy_set, fact)
-        engine = RulesEngine(policy_set)
-        engines.append(engine)
-        return engine.decide(fact)
-
-    yield run
-    for engine in engines:
-        engine.close()
 
 
 def policies(tmp_path, **files):

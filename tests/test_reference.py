@@ -1,5 +1,4 @@
 """The policy reference: generated from the registries, checked in, and every example loads."""
-import importlib.util
 import re
 from pathlib import Path
 from textwrap import indent
@@ -8,6 +7,7 @@ import pytest
 import yaml
 from marshmallow import fields
 
+from conftest import example_plugin
 from engine.actions.registry import ACTIONS, action_types
 from engine.cli import main
 from engine.policy import conditions, factpaths, reference
@@ -19,15 +19,6 @@ STALE = "docs/policies.md is out of date; run goodwill reference > docs/policies
 # The other half of a rule around a condition's example, and around an action's.
 THEN = "then: [{zendesk.ticket: {}}]"
 WHEN = "when: {kind: mention}"
-
-
-def _example_plugin():
-    """Load the example plugin package's module by path, without installing it."""
-    path = Path(__file__).resolve().parent / "plugin_example/goodwill_plugin_example/__init__.py"
-    spec = importlib.util.spec_from_file_location("goodwill_plugin_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def section(text: str, title: str) -> str:
@@ -142,7 +133,7 @@ def test_the_examples_in_the_prose_load():
 
 
 def test_a_plugin_condition_and_action_appear_with_examples_that_load(monkeypatch):
-    plugin = _example_plugin()
+    plugin = example_plugin()
     monkeypatch.setattr(conditions, "_NAMED", dict(conditions._NAMED))
     conditions.register(plugin.Influencer)
     monkeypatch.setitem(ACTIONS, plugin.Shout.name, plugin.Shout())

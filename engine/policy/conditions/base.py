@@ -197,8 +197,8 @@ def value_params(name: str, operand, ordered: bool) -> type[Schema]:
                 "exists": StrictBool()}
     if ordered:
         declared.update({op: StrictNumber() for op in ORDERED})
-    for op, field in declared.items():
-        field.metadata["description"] = MEANINGS[op]
+    for op, operand_field in declared.items():
+        operand_field.metadata["description"] = MEANINGS[op]
     return type(name, (OperatorSchema,), declared)
 
 
