@@ -1,12 +1,9 @@
 """`/metrics`: Prometheus text computed from the database at scrape time.
 
 Reading the database on each scrape makes the numbers the same whichever gunicorn or worker
-process answers. Two counters live in memory and so count for the answering process only:
-signature failures and webhook items skipped (unknown event types or invalid content).
+process answers. Signature failures and skipped webhook items are counted by the process that
+saw them (engine/counters.py: summed over processes with PROMETHEUS_MULTIPROC_DIR).
 """
-import threading
-from collections import Counter
-
 from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
@@ -14,9 +11,10 @@ from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
 from prometheus_client.registry import CollectorRegistry
 from sqlalchemy import func, select
 
+from engine import counters
+from engine.counters import SIGNATURE_FAILURES
 from engine.db import Action, Decision, DeskPause, InboxEvent, LedgerEntry, TicketMetric, utcnow
 from engine.errors import ApiError
-from integrations.common import skipped_counts
 
 bp = Blueprint("metrics", __name__)
 
@@ -26,27 +24,11 @@ LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 FIRST_REPLY_BUCKETS = (5, 15, 30, 60, 120, 240, 480, 1440, 2880)
 RATE_LIMITED = "Zendesk answered 429%"
 
-_signature_failures: Counter = Counter()
-_signature_lock = threading.Lock()
-
-
-def count_signature_failure(source: str) -> None:
-    """Count one delivery refused for its signature, token or credentials (this process only)."""
-    with _signature_lock:
-        _signature_failures[source] += 1
-
-
-def signature_failures() -> dict[str, int]:
-    """Return the signature failures this process counted, by source."""
-    with _signature_lock:
-        return dict(_signature_failures)
-
-
 @bp.after_app_request
 def _count_refused_webhooks(response):
     # Every adapter refuses a bad signature, token or credentials with 401/403 before reading it.
     if request.path.startswith("/webhooks/") and response.status_code in (401, 403):
-        count_signature_failure(request.path.split("/")[2] or "unknown")
+        SIGNATURE_FAILURES.labels(request.path.split("/")[2] or "unknown").inc()
     return response
 
 
@@ -63,7 +45,6 @@ class DatabaseCollector:
             yield from self._latency(session)
             yield from self._first_replies(session)
             yield from self._reward_cost(session)
-        yield from _process_counters()
 
     def _events_and_decisions(self, session):
         events = GaugeMetricFamily("goodwill_events", "Events in the inbox by source and status",
@@ -157,26 +138,12 @@ class DatabaseCollector:
         yield cost
 
 
-def _process_counters():
-    failures = CounterMetricFamily("goodwill_signature_failures",
-                                   "Deliveries refused for their signature (this process)",
-                                   labels=["source"])
-    for source, n in sorted(signature_failures().items()):
-        failures.add_metric([source], n)
-    skipped = CounterMetricFamily("goodwill_webhook_items_skipped",
-                                  "Items acknowledged but not stored (this process)",
-                                  labels=["source", "event_type", "reason"])
-    for (source, event_type, reason), n in sorted(skipped_counts().items()):
-        skipped.add_metric([source, event_type, reason], n)
-    yield failures
-    yield skipped
-
-
 @bp.get("/metrics")
 def metrics():
     """Answer the Prometheus text of the counts in the database and this process."""
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(current_app.extensions["goodwill"].sessionmaker))
+    registry.register(counters.collector())
     try:
         body = generate_latest(registry)
     except Exception as exc:

@@ -2,14 +2,13 @@
 import hmac
 import json
 import logging
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from flask import current_app, request
 from marshmallow import ValidationError
 
+from engine.counters import ITEMS_SKIPPED
 from engine.errors import ApiError
 from engine.inbox import accept
 from engine.schema import first_error, load_event
@@ -20,22 +19,6 @@ log = logging.getLogger("goodwill.integrations")
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 # The event type a splitter gives an item that is not even a JSON object.
 NOT_AN_OBJECT = "not_an_object"
-
-_skipped: Counter = Counter()
-_skipped_lock = threading.Lock()
-
-
-def count_skipped(source: str, event_type: str, reason: str) -> None:
-    """Count an item acknowledged but not stored: reason "unknown" (type) or "invalid" (content)."""
-    with _skipped_lock:
-        _skipped[(source, event_type, reason)] += 1
-
-
-def skipped_counts() -> dict[tuple[str, str, str], int]:
-    """Return how many items each (source, event type, reason) had acknowledged and not stored."""
-    with _skipped_lock:
-        return dict(_skipped)
-
 
 def runtime():
     """Return the Runtime of the running app."""
@@ -112,13 +95,13 @@ def store_delivery(source: str, items: Iterable[tuple[str, object]],
     events, ignored, rejected = [], [], []
     for event_type, data in items:
         if event_type != NOT_AN_OBJECT and event_type not in handlers:
-            count_skipped(source, event_type, "unknown")
+            ITEMS_SKIPPED.labels(source, event_type, "unknown").inc()
             ignored.append(event_type)
             continue
         try:
             event = _to_event(handlers.get(event_type), event_type, data)
         except ValueError as exc:
-            count_skipped(source, event_type, "invalid")
+            ITEMS_SKIPPED.labels(source, event_type, "invalid").inc()
             log.warning("%s: refused one %s item: %s", source, event_type, exc)
             rejected.append({"type": event_type, "error": str(exc)})
             continue

@@ -1,12 +1,18 @@
 """`/metrics` parsed with prometheus_client.parser: its counts equal what the API reports."""
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import start_goodwill, wait_until
 from engine.cli import EXAMPLES
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def scrape(url: str) -> dict:
@@ -74,3 +80,22 @@ def test_metrics_count_actions_paused_by_a_desk_rate_limit(tmp_path, desk):
     assert samples[("goodwill_desk_rate_limited_actions", ())] == 1
     assert samples[("goodwill_desk_pause_remaining_seconds", (("desk", "zendesk"),))] > 0
     assert samples[("goodwill_actions", (("status", "retrying"), ("type", "zendesk.ticket")))] == 1
+
+
+def test_refusals_counted_by_several_processes_are_summed(tmp_path, desk, monkeypatch):
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    # Two other processes, as gunicorn workers would be, each refuse a delivery.
+    count_one = ("from engine.counters import SIGNATURE_FAILURES; "
+                 "SIGNATURE_FAILURES.labels('meta').inc()")
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count_one], check=True, cwd=ROOT,
+                       env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)})
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    app, server = start_goodwill(tmp_path, desk, workers=0)
+    try:
+        samples = scrape(app.url)
+    finally:
+        server.shutdown()
+        app.runtime.stop()
+    assert samples[("goodwill_signature_failures_total", (("source", "meta"),))] == 2

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from conftest import start_goodwill
+from engine.counters import ITEMS_SKIPPED, totals
 from engine.db import InboxEvent
-from integrations.common import skipped_counts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "integrations/google/fixtures"
 TOKEN = "pubsub-push-token-4f0c2b7e"
@@ -96,7 +96,7 @@ def test_pubsub_redelivery_is_a_duplicate(receiver):
 
 
 def test_other_notifications_and_undecodable_data_are_acknowledged(receiver):
-    before = skipped_counts()
+    before = totals(ITEMS_SKIPPED)
     other = push(receiver, fixture("new_customer_media"))
     assert other.status_code == 200 and other.json()["ignored"] == ["NEW_CUSTOMER_MEDIA"]
     garbled = fixture("new_review")
@@ -104,7 +104,7 @@ def test_other_notifications_and_undecodable_data_are_acknowledged(receiver):
     response = push(receiver, garbled)
     assert response.status_code == 200
     assert response.json()["rejected"][0]["type"] == "not_an_object"
-    after = skipped_counts()
+    after = totals(ITEMS_SKIPPED)
     key = ("google", "NEW_CUSTOMER_MEDIA", "unknown")
     assert after[key] == before.get(key, 0) + 1
     assert stored_ids(receiver) == []

@@ -7,8 +7,8 @@ import requests
 from sqlalchemy import select
 
 from conftest import desk_comments, desk_tickets, start_goodwill
+from engine.counters import ITEMS_SKIPPED, totals
 from engine.db import InboxEvent
-from integrations.common import skipped_counts
 from integrations.meta.adapter import signature
 
 FIXTURES = Path(__file__).resolve().parents[1] / "integrations/meta/fixtures"
@@ -162,12 +162,12 @@ def test_redelivery_is_acknowledged_as_a_duplicate(receiver):
 
 
 def test_unknown_event_types_are_acknowledged_and_counted(receiver):
-    before = skipped_counts()
+    before = totals(ITEMS_SKIPPED)
     for name in ("feed_reaction_remove", "messenger_read", "instagram_story_insights"):
         response = deliver(receiver, fixture(name))
         assert response.status_code == 200
         assert response.json()["events"] == []
-    after = skipped_counts()
+    after = totals(ITEMS_SKIPPED)
     for event_type in ("feed.reaction.remove", "messaging.read", "story_insights"):
         key = ("meta", event_type, "unknown")
         assert after[key] == before.get(key, 0) + 1

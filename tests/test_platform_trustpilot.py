@@ -7,8 +7,8 @@ import requests
 from sqlalchemy import select
 
 from conftest import desk_tickets, start_goodwill
+from engine.counters import ITEMS_SKIPPED, totals
 from engine.db import InboxEvent
-from integrations.common import skipped_counts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "integrations/trustpilot/fixtures"
 USER, PASSWORD = "trustpilot", "b3an-and-l3af-webhook-password"
@@ -87,13 +87,13 @@ def test_batch_stores_each_event_and_acknowledges_deletions(receiver):
                         *fixture("service_review_deleted")["events"],
                         {"eventName": "service-review-created", "version": "1",
                          "eventData": {"id": "broken"}}]}
-    before = skipped_counts()
+    before = totals(ITEMS_SKIPPED)
     body = deliver(receiver, batch).json()
     assert [e["external_id"] for e in body["events"]] == [REVIEW_ID]
     assert body["ignored"] == ["service-review-deleted"]
     assert [r["type"] for r in body["rejected"]] == ["service-review-created"]
     key = ("trustpilot", "service-review-deleted", "unknown")
-    assert skipped_counts()[key] == before.get(key, 0) + 1
+    assert totals(ITEMS_SKIPPED)[key] == before.get(key, 0) + 1
 
 
 @pytest.fixture
