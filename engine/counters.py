@@ -31,6 +31,6 @@ def collector():
 
 def totals(counter: Counter) -> dict[tuple[str, ...], float]:
     """Return a counter's totals by label values, as this process counted them."""
-    return {tuple(sample.labels[name] for name in counter._labelnames): sample.value
+    return {tuple(sample.labels.values()): sample.value
             for metric in counter.collect() for sample in metric.samples
             if sample.name.endswith("_total")}
