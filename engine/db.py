@@ -119,6 +119,9 @@ class Action(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # How far the help desk got with this action in a batch (the step, a job, the ticket), so a
+    # retry goes on from there instead of asking Zendesk again; null outside batches.
+    desk_progress: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Conversation(Base):

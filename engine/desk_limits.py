@@ -16,7 +16,11 @@ DESK_ACTION_PREFIX = "zendesk."
 MAX_PAUSE = timedelta(minutes=2)
 
 
-class DeskRateLimited(ActionFailed):
+class DeskWait(ActionFailed):
+    """The action waits on the help desk (its pace, its earlier job): not a failed attempt of its own."""
+
+
+class DeskRateLimited(DeskWait):
     """The help desk refused a request for its rate limit and said when to come back."""
 
 

@@ -1,50 +1,103 @@
-"""Run outbox actions: each with retries and backoff, dead-lettered after the last try."""
+"""Run outbox actions: each with retries and backoff, dead-lettered after the last try.
+
+New conversations' tickets that are due together go to Zendesk together, up to 100 a batch
+(engine.actions.zendesk_batch); everything else runs one action at a time.
+"""
 import logging
 import random
+import time
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from engine import customers, history
 from engine.actions.base import ActionContext, ActionFailed, PermanentActionError
 from engine.actions.registry import action_types
+from engine.actions.zendesk_batch import BatchItem, TicketBatch
+from engine.actions.zendesk_ticket import desk_service
 from engine.db import Action, Customer, InboxEvent, utcnow
-from engine.desk_limits import desk_runnable, pause_desk_if_limited
+from engine.desk_limits import DeskWait, desk_runnable, pause_desk_if_limited
 
 log = logging.getLogger("goodwill.outbox")
 
 UNFINISHED = ("pending", "retrying", "running")
+BATCH_SIZE = 100
+
+
+def _due(now):
+    return and_(or_(Action.status.in_(("pending", "retrying")),
+                    and_(Action.status == "running", Action.lease_until < now)),
+                Action.next_attempt_at <= now)
+
+
+def _claimable(now):
+    """Due, and the first unfinished action of its conversation, and not held by a desk pause."""
+    earlier = aliased(Action)
+    blocked = exists().where(earlier.sequence_key == Action.sequence_key,
+                             earlier.created_at < Action.created_at,
+                             earlier.status.in_(UNFINISHED))
+    return and_(_due(now), or_(Action.sequence_key.is_(None), ~blocked), desk_runnable(now))
+
+
+def _opens_conversation():
+    """A zendesk.ticket action that is its conversation's first: the one that makes the ticket."""
+    earlier = aliased(Action)
+    return and_(Action.type == "zendesk.ticket", Action.sequence_key.is_not(None),
+                ~exists().where(earlier.sequence_key == Action.sequence_key, earlier.type == "zendesk.ticket",
+                                earlier.created_at < Action.created_at))
+
+
+def _candidates(session, now, limit: int, *conditions) -> list[str]:
+    return session.scalars(select(Action.id).where(_claimable(now), *conditions)
+                           .order_by(Action.next_attempt_at, Action.created_at).limit(limit)
+                           .with_for_update(skip_locked=True)).all()
+
+
+def _claimed(now, lease: timedelta, *conditions):
+    # The conditional update is the claim: a row another worker took meanwhile is not due any more.
+    return (update(Action).where(_due(now), *conditions)
+            .values(status="running", lease_until=now + lease, attempts=Action.attempts + 1))
 
 
 def claim_action(make_session, lease: timedelta) -> str | None:
     """Claim the oldest due action whose conversation has no earlier unfinished action."""
     now = utcnow()
-    earlier = aliased(Action)
-    blocked = exists().where(earlier.sequence_key == Action.sequence_key,
-                             earlier.created_at < Action.created_at,
-                             earlier.status.in_(UNFINISHED))
-    due = and_(or_(Action.status.in_(("pending", "retrying")),
-                   and_(Action.status == "running", Action.lease_until < now)),
-               Action.next_attempt_at <= now)
     with make_session.begin() as session:
-        candidates = session.scalars(
-            select(Action.id)
-            .where(due, or_(Action.sequence_key.is_(None), ~blocked), desk_runnable(now))
-            .order_by(Action.next_attempt_at, Action.created_at).limit(5)
-            .with_for_update(skip_locked=True)).all()
-        for action_id in candidates:
-            claimed = session.execute(
-                update(Action).where(Action.id == action_id, due)
-                .values(status="running", lease_until=now + lease,
-                        attempts=Action.attempts + 1)).rowcount
-            if claimed:
+        # A few candidates, in case another worker takes the first between the look and the claim.
+        for action_id in _candidates(session, now, 5):
+            if session.execute(_claimed(now, lease, Action.id == action_id)).rowcount:
                 return action_id
     return None
 
 
+def claim_batch_partners(runtime, action_id: str) -> list[str] | None:
+    """Claim up to 99 more due new-conversation tickets to go with this one; None when it goes alone."""
+    with runtime.sessionmaker() as session:
+        opens = session.scalar(select(exists().where(Action.id == action_id, _opens_conversation())))
+        resumed = opens and session.get(Action, action_id).desk_progress is not None
+    if not opens:
+        return None
+    lease, now = timedelta(seconds=runtime.settings.lease_seconds), utcnow()
+    with runtime.sessionmaker.begin() as session:
+        candidates = _candidates(session, now, BATCH_SIZE - 1, _opens_conversation())
+        partners = list(session.scalars(_claimed(now, lease, Action.id.in_(candidates)).returning(Action.id))) \
+            if candidates else []
+    # Alone, a ticket costs fewer requests the one-at-a-time way (no job to poll), unless an
+    # earlier batch left it part-way.
+    return partners if partners or resumed else None
+
+
 def run_action(runtime, action_id: str) -> None:
-    """Execute one claimed action and record its result, retry time or dead letter."""
+    """Execute one claimed action and record its result, retry time or dead letter.
+
+    A new conversation's ticket takes the other new tickets that are due along, to be created
+    in bulk; alone, it is created the one-at-a-time way.
+    """
+    partners = claim_batch_partners(runtime, action_id)
+    if partners is not None:
+        run_ticket_batch(runtime, [action_id, *partners])
+        return
     with runtime.sessionmaker() as session:
         action = session.get(Action, action_id)
         action_type, params, ctx = action.type, dict(action.params), _context(runtime, session, action)
@@ -52,31 +105,96 @@ def run_action(runtime, action_id: str) -> None:
     try:
         if handler is None:
             raise PermanentActionError(f"no action named {action_type} is installed")
-        result, error, status, delay = handler.execute(ctx, params), None, "done", None
-    except PermanentActionError as exc:
-        result, error, status, delay = None, str(exc), "dead", None
-    except ActionFailed as exc:
-        result, error, status, delay = None, str(exc), "retrying", exc.retry_after
-        pause_desk_if_limited(runtime.sessionmaker, exc)
+        outcome = handler.execute(ctx, params)
     except Exception as exc:
-        # A bug in one action must not stop the others: log it with its rule, retry it.
-        log.exception("action %s (%s/%s) raised", action_id, ctx.policy, ctx.rule)
-        result, error, status, delay = None, f"{type(exc).__name__}: {exc}", "retrying", None
-    _finish(runtime, action_id, result, error, status, delay)
+        outcome = exc
+    settle(runtime, action_id, outcome, f"{ctx.policy}/{ctx.rule}")
 
 
-def _finish(runtime, action_id, result, error, status, delay) -> None:
+def run_ticket_batch(runtime, action_ids: list[str]) -> None:
+    """Create claimed new conversations' tickets in bulk and record what came of each action."""
+    with runtime.sessionmaker() as session:
+        actions = session.scalars(select(Action).where(Action.id.in_(action_ids))).all()
+        events = session.scalars(select(InboxEvent).where(InboxEvent.id.in_([a.event_id for a in actions]))).all()
+        # Loaded once here, each action's context finds its event and customer without a query.
+        session.scalars(select(Customer).where(Customer.id.in_([e.customer_id for e in events]))).all()
+        seen = _authors_seen_before(session, [event.id for event in events])
+        items = [BatchItem(action.id, _context(runtime, session, action), dict(action.params),
+                           action.desk_progress, action.event_id in seen) for action in actions]
+    # Well inside the lease: no other worker takes these actions while their jobs are polled.
+    deadline = time.monotonic() + min(60.0, runtime.settings.lease_seconds / 3)
+    try:
+        TicketBatch(desk_service(items[0].ctx), items, lambda saved: _save_progress(runtime, saved), deadline).run()
+    except Exception as exc:
+        if not isinstance(exc, ActionFailed):
+            log.exception("a batch of %d tickets raised", len(items))
+            exc = ActionFailed(f"{type(exc).__name__}: {exc}")
+        for item in items:
+            if item.outcome is None:
+                item.outcome = exc
+    # One pause for each 429 the batch received, not one per action it stopped.
+    for limited in {id(item.outcome): item.outcome for item in items}.values():
+        if isinstance(limited, ActionFailed):
+            pause_desk_if_limited(runtime.sessionmaker, limited)
     with runtime.sessionmaker.begin() as session:
-        action = session.get(Action, action_id)
-        if status == "retrying" and action.attempts >= runtime.settings.max_attempts:
-            status = "dead"
-        if status == "retrying":
-            backoff = runtime.settings.backoff_base ** action.attempts * random.uniform(0.5, 1.0)
-            action.next_attempt_at = utcnow() + timedelta(seconds=max(delay or 0, backoff))
-        if status == "dead":
-            log.warning("action %s (%s/%s) dead-lettered after %d attempts: %s", action_id,
-                        action.policy, action.rule, action.attempts, error)
-        action.status, action.result, action.error, action.lease_until = status, result, error, None
+        session.scalars(select(Action).where(Action.id.in_(action_ids))).all()
+        for item in items:
+            _record(runtime, session, item.action_id, item.outcome, item.progress)
+
+
+def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
+    """Return the events whose author Goodwill knew from another event (None: none of them)."""
+    events = aliased(InboxEvent)
+    others = (select(func.count(events.id)).where(events.customer_id == InboxEvent.customer_id,
+                                                  events.id != InboxEvent.id).scalar_subquery())
+    return set(session.scalars(select(InboxEvent.id).where(
+        InboxEvent.id.in_(event_ids), or_(InboxEvent.customer_id.is_(None), others > 0))))
+
+
+def _save_progress(runtime, items: list[BatchItem]) -> None:
+    with runtime.sessionmaker.begin() as session:
+        session.execute(update(Action), [{"id": item.action_id, "desk_progress": item.progress} for item in items])
+
+
+def settle(runtime, action_id: str, outcome, label: str) -> None:
+    """Record what came of one action: its result, or why not (retried with backoff, or dead).
+
+    `outcome` is the result or the exception it raised.
+    """
+    if isinstance(outcome, ActionFailed):
+        pause_desk_if_limited(runtime.sessionmaker, outcome)
+    elif isinstance(outcome, Exception):
+        # A bug in one action must not stop the others: log it with its rule, retry it.
+        log.error("action %s (%s) raised", action_id, label, exc_info=outcome)
+    with runtime.sessionmaker.begin() as session:
+        _record(runtime, session, action_id, outcome)
+
+
+def _record(runtime, session, action_id: str, outcome, progress=None) -> None:
+    """Store an action's outcome: done, retrying at its backoff, or dead; `progress` if given."""
+    action = session.get(Action, action_id)
+    if not isinstance(outcome, Exception):
+        result, error, status, delay = outcome, None, "done", None
+    elif isinstance(outcome, PermanentActionError):
+        result, error, status, delay = None, str(outcome), "dead", None
+    elif isinstance(outcome, ActionFailed):
+        result, error, status, delay = None, str(outcome), "retrying", outcome.retry_after
+    else:
+        result, error, status, delay = None, f"{type(outcome).__name__}: {outcome}", "retrying", None
+    if isinstance(outcome, DeskWait):
+        # Waiting on the desk (its rate limit, its earlier job) is no failed try of the action's own.
+        action.attempts -= 1
+    if status == "retrying" and action.attempts >= runtime.settings.max_attempts:
+        status = "dead"
+    if status == "retrying":
+        backoff = runtime.settings.backoff_base ** action.attempts * random.uniform(0.5, 1.0)
+        action.next_attempt_at = utcnow() + timedelta(seconds=max(delay or 0, backoff))
+    if status == "dead":
+        log.warning("action %s (%s/%s) dead-lettered after %d attempts: %s", action_id,
+                    action.policy, action.rule, action.attempts, error)
+    action.status, action.result, action.error, action.lease_until = status, result, error, None
+    if progress is not None:
+        action.desk_progress = progress
 
 
 def _context(runtime, session, action: Action) -> ActionContext:

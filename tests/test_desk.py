@@ -1,5 +1,6 @@
 """The Zendesk stand-in behaves like Zendesk for what Goodwill relies on, over real HTTP."""
 import threading
+import time
 
 import pytest
 import requests
@@ -211,20 +212,33 @@ def test_a_second_user_with_a_taken_email_is_refused(stand_in):
     assert duplicate.json()["details"]["email"][0]["error"] == "DuplicateValue"
 
 
-def test_bulk_creation_answers_a_completed_job_status(stand_in):
+def test_bulk_creation_answers_a_job_status_to_poll_with_each_tickets_outcome(stand_in):
     answer = stand_in.call("POST", "/api/v2/tickets/create_many.json", json={"tickets": [
-        {"subject": "a", "comment": {"body": "first"}}, {"subject": "b", "comment": {"body": "second"}}]})
+        {"subject": "a", "comment": {"body": "first"}}, {"subject": "b", "group_id": 424242, "comment": {"body": "x"}},
+        {"subject": "c", "comment": {"body": "third"}}]})
     assert answer.status_code == 200
     job = answer.json()["job_status"]
-    assert job["status"] == "completed" and job["total"] == 2
+    assert job["status"] == "queued" and job["total"] == 3 and job["results"] is None
     shown = stand_in.call("GET", f"/api/v2/job_statuses/{job['id']}.json").json()["job_status"]
-    assert [r["index"] for r in shown["results"]] == [0, 1]
-    subjects = [stand_in.call("GET", f"/api/v2/tickets/{r['id']}").json()["ticket"]["subject"]
-                for r in shown["results"]]
-    assert subjects == ["a", "b"]
+    assert shown["status"] == "completed" and shown["progress"] == 3
+    made, refused, last = shown["results"]
+    assert [made["index"], last["index"]] == [0, 2] and refused["success"] is False
+    assert refused["details"] == "Group: is invalid"
+    subjects = [stand_in.call("GET", f"/api/v2/tickets/{r['id']}").json()["ticket"]["subject"] for r in (made, last)]
+    assert subjects == ["a", "c"]
     too_many = stand_in.call("POST", "/api/v2/tickets/create_many", json={"tickets": [
         {"comment": {"body": str(i)}} for i in range(101)]})
     assert too_many.status_code == 400 and too_many.json()["error"] == "TooManyValues"
+
+
+def test_bulk_user_imports_are_refused_until_the_account_has_them():
+    url, server = serve_desk_in_thread(app=create_desk_app(bulk_user_imports=False))
+    try:
+        answer = Desk(url).call("POST", "/api/v2/users/create_or_update_many.json",
+                                json={"users": [{"name": "Mary", "external_id": "goodwill:twitter:1"}]})
+        assert answer.status_code == 403 and answer.json()["error"] == "Forbidden"
+    finally:
+        server.shutdown()
 
 
 def test_errors_have_zendesk_shapes(stand_in):
@@ -266,12 +280,46 @@ def test_injected_faults_fail_the_next_matching_requests_then_stop(stand_in):
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
     assert third.json()["tickets"] == []
     log = control.get(stand_in.url + "/_desk/requests").json()["requests"]
-    assert log[0] == {"method": "POST", "path": "/api/v2/tickets", "query": "", "idempotency_key": "k",
-                      "status": 503}
+    assert {k: log[0][k] for k in ("method", "path", "query", "idempotency_key", "status", "fault")} == {
+        "method": "POST", "path": "/api/v2/tickets", "query": "", "idempotency_key": "k", "status": 503,
+        "fault": "503"}
+    assert log[0]["retry_after"] == "2" and log[1]["fault"] is None
     control.post(stand_in.url + "/_desk/faults", json={"status": 500, "count": 5})
     assert control.delete(stand_in.url + "/_desk/faults").status_code == 204
     assert stand_in.call("GET", "/api/v2/tickets").status_code == 200
     assert control.post(stand_in.url + "/_desk/faults", json={"status": 200}).status_code == 400
+
+
+def test_a_fault_after_the_request_keeps_its_effect_and_loses_the_answer(stand_in):
+    control = requests.Session()
+    control.post(stand_in.url + "/_desk/faults", json={
+        "status": 502, "after": True, "method": "post", "path_prefix": "/api/v2/tickets"})
+    lost = stand_in.call("POST", "/api/v2/tickets", json={"ticket": {"comment": {"body": "x"}}})
+    listed = stand_in.call("GET", "/api/v2/tickets")
+    assert lost.status_code == 502 and lost.headers["X-Desk-Fault"] == "injected"
+    assert listed.status_code == 200 and len(listed.json()["tickets"]) == 1
+    control.post(stand_in.url + "/_desk/faults", json={"status": 504, "after": True, "delay": 1.5})
+    with pytest.raises(requests.Timeout):
+        stand_in.call("POST", "/api/v2/users", json={"user": {"name": "Kim"}}, timeout=0.5)
+    assert stand_in.call("GET", "/api/v2/users/search", params={"query": "Kim"}).json()["count"] == 1
+    # The held answer is logged once the stand-in has sent it, after the client gave up.
+    log = []
+    for _ in range(100):
+        log = control.get(stand_in.url + "/_desk/requests").json()["requests"]
+        if len(log) == 4:
+            break
+        time.sleep(0.05)
+    assert [entry["fault"] for entry in log] == ["502 after", None, None, "504 after, held 1.5s"]
+
+
+def test_a_fault_with_a_probability_fails_some_matching_requests_up_to_its_count(stand_in):
+    control = requests.Session()
+    control.post(stand_in.url + "/_desk/faults", json={"status": 500, "probability": 0.5, "count": 30})
+    statuses = [stand_in.call("GET", "/api/v2/groups").status_code for _ in range(200)]
+    assert statuses.count(500) == 30 and statuses.count(200) == 170
+    assert control.get(stand_in.url + "/_desk/faults").json()["faults"] == []
+    assert control.post(stand_in.url + "/_desk/faults", json={"status": 500, "probability": 0}).status_code == 400
+    assert control.post(stand_in.url + "/_desk/faults", json={"status": 500, "delay": -1}).status_code == 400
 
 
 def test_the_page_shows_each_ticket_with_its_comments_escaped(stand_in):

@@ -143,11 +143,49 @@ def problem_external_id(key: str) -> str:
     return f"goodwill:problem:{zendesk_tag(key)}"
 
 
+def requester_user_fields(ctx: ActionContext) -> dict:
+    """Return the user fields a new requester gets: the customer's loyalty points."""
+    return {BALANCE_FIELD: (ctx.customer.get("balance") or {}).get("points") or 0}
+
+
 def _requester(ctx: ActionContext, desk) -> int:
     """Return the Zendesk user of the event's author, with the linked customer's email and points."""
-    balance = (ctx.customer.get("balance") or {}).get("points") or 0
-    return desk.ensure_requester(ctx.event, email=ctx.customer.get("email"),
-                                 user_fields={BALANCE_FIELD: balance})
+    return desk.ensure_requester(ctx.event, email=ctx.customer.get("email"), user_fields=requester_user_fields(ctx))
+
+
+def problem_key(ctx: ActionContext, params: dict) -> str:
+    """Return the incident key the policy gives this event ('' when the ticket is no incident)."""
+    return render(params["problem"], ctx.fact).strip() if params.get("problem") else ""
+
+
+def ensure_problem(desk, key: str) -> int:
+    """Return the open problem ticket gathering the incidents with this key, creating it if none."""
+    return desk.ensure_problem(
+        problem_external_id(key), subject=f"Problem: {key}",
+        body=f"Goodwill gathers the social posts about {key!r} as incidents of this problem "
+             "ticket: solving it answers them all.")
+
+
+def new_ticket_fields(ctx: ActionContext, params: dict, desk, problem_id: int | None) -> dict:
+    """Return what the conversation's new ticket carries, but its requester: fields and the post."""
+    event = ctx.event
+    subject = render(params["subject"], ctx.fact).strip() if params.get("subject") else ""
+    custom_fields = custom_field_values(params, ctx.fact, desk.names)[0]
+    return {"external_id": conversation_external_id(event), "subject": subject or default_subject(event),
+            "body": post_comment(event, event_marker(event["id"])), "priority": params.get("priority") or "normal",
+            "ticket_type": "incident" if problem_id else params.get("type"), "custom_fields": custom_fields,
+            "problem_id": problem_id, **ticket_routing(params, _decisions(ctx), desk.names)[0]}
+
+
+def internal_note(ctx: ActionContext, params: dict, desk) -> str:
+    """Write Goodwill's internal note on the new ticket, with what it could not do as the policy asked."""
+    # The context is an internal note, so the customer never receives rules and history.
+    remarks = (ticket_routing(params, _decisions(ctx), desk.names)[1]
+               + custom_field_values(params, ctx.fact, desk.names)[1])
+    note = render(params["note"], ctx.fact) if params.get("note") else None
+    reply = render(params["reply"], ctx.fact) if params.get("reply") else None
+    return context_note(ctx.event, ctx.fact, ctx.customer, _decisions(ctx), event_marker(ctx.event["id"]),
+                        note, reply, remarks)
 
 
 def _result(desk, ticket_id: int, operation: str) -> dict:
@@ -193,52 +231,26 @@ zendesk.ticket:
             return self._resume(ctx, params, desk, latest, comments, marker, len(tickets) > 1)
         if latest is None or latest["status"] == "closed":
             # A closed ticket can't take comments; Zendesk links a follow-up to it instead.
-            return self._create(ctx, params, desk, marker, follow_up_of=latest and latest["id"])
+            return self._create(ctx, params, desk, follow_up_of=latest and latest["id"])
         reopen = latest["status"] == "solved"
         # Whoever wrote in the thread (a second person too) is the comment's author.
         desk.add_comment(latest["id"], post_comment(event, marker), public=True,
                          author_id=_requester(ctx, desk), reopen=reopen)
         return _result(desk, latest["id"], "reopened" if reopen else "commented")
 
-    def _create(self, ctx, params, desk, marker, follow_up_of):
-        event = ctx.event
-        subject = render(params["subject"], ctx.fact).strip() if params.get("subject") else ""
-        routing, remarks = ticket_routing(params, _decisions(ctx), desk.names)
-        custom_fields, field_remarks = custom_field_values(params, ctx.fact, desk.names)
-        problem_id = self._problem(ctx, params, desk)
-        ticket = desk.create_ticket(
-            external_id=conversation_external_id(event), requester_id=_requester(ctx, desk),
-            subject=subject or default_subject(event), body=post_comment(event, marker),
-            idempotency_key=ctx.idempotency_key, priority=params.get("priority") or "normal",
-            ticket_type="incident" if problem_id else params.get("type"), follow_up_of=follow_up_of,
-            custom_fields=custom_fields, problem_id=problem_id, **routing)
-        self._add_context(ctx, params, desk, ticket["id"], marker, remarks + field_remarks)
+    def _create(self, ctx, params, desk, follow_up_of):
+        key = problem_key(ctx, params)
+        fields = new_ticket_fields(ctx, params, desk, ensure_problem(desk, key) if key else None)
+        ticket = desk.create_ticket(**fields, requester_id=_requester(ctx, desk),
+                                    idempotency_key=ctx.idempotency_key, follow_up_of=follow_up_of)
+        desk.add_comment(ticket["id"], internal_note(ctx, params, desk), public=False)
         return _result(desk, ticket["id"], "follow_up" if follow_up_of else "created")
-
-    @staticmethod
-    def _problem(ctx, params, desk) -> int | None:
-        key = render(params["problem"], ctx.fact).strip() if params.get("problem") else ""
-        if not key:
-            return None
-        return desk.ensure_problem(
-            problem_external_id(key), subject=f"Problem: {key}",
-            body=f"Goodwill gathers the social posts about {key!r} as incidents of this problem "
-                 "ticket: solving it answers them all.")
-
-    def _add_context(self, ctx, params, desk, ticket_id, marker, remarks):
-        # The context is an internal note, so the customer never receives rules and history.
-        note = render(params["note"], ctx.fact) if params.get("note") else None
-        reply = render(params["reply"], ctx.fact) if params.get("reply") else None
-        desk.add_comment(ticket_id, context_note(ctx.event, ctx.fact, ctx.customer, _decisions(ctx),
-                                                 marker, note, reply, remarks), public=False)
 
     def _resume(self, ctx, params, desk, ticket, comments, marker, has_earlier_ticket):
         if not has_marker(comments[0]["body"], marker):
             return _result(desk, ticket["id"], "commented")
         if not any(has_marker(c["body"], marker) and not c["public"] for c in comments):
-            remarks = (ticket_routing(params, _decisions(ctx), desk.names)[1]
-                       + custom_field_values(params, ctx.fact, desk.names)[1])
-            self._add_context(ctx, params, desk, ticket["id"], marker, remarks)
+            desk.add_comment(ticket["id"], internal_note(ctx, params, desk), public=False)
         return _result(desk, ticket["id"], "follow_up" if has_earlier_ticket else "created")
 
 

@@ -1,5 +1,6 @@
 """Goodwill's Zendesk client: zenpy pointed at any Zendesk-compatible base URL."""
 import contextvars
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from zenpy.lib.api_objects import Comment, Ticket, User
 from engine.actions.base import ActionFailed, PermanentActionError
 from engine.desk_limits import DeskRateLimited
 from integrations.zendesk.directory import NameDirectory
+from integrations.zendesk.records import new_ticket, requester_fields
 
 # zenpy builds every URL as https://<subdomain>.<domain>/api/v2/... and has no setting for a
 # scheme, a port or a path prefix (the stand-in lives at http://127.0.0.1:8001). So zenpy talks to
@@ -25,8 +27,6 @@ _PLACEHOLDER_ORIGIN = f"https://{_SUBDOMAIN}.{_DOMAIN}"
 # Headers for the calls of one `with` block; zenpy's create() takes no headers of its own.
 _call_headers: contextvars.ContextVar[dict] = contextvars.ContextVar("desk_call_headers", default={})
 
-# The user identity types Zendesk has for social networks; other platforms rely on external_id.
-SOCIAL_IDENTITY_TYPES = {"twitter", "facebook"}
 # 409: Zendesk refused a concurrent update of the same ticket; trying again succeeds.
 _RETRYABLE_CLIENT_ERRORS = {408, 409, 429}
 # Below this share of the minute's allowance left, the sender spreads its remaining requests
@@ -84,6 +84,14 @@ def _describe(response) -> str:
     return "; ".join(parts) or str(body)[:300]
 
 
+class DeskForbidden(PermanentActionError):
+    """Zendesk does not allow this account or agent the request (403)."""
+
+
+class DeskTurnedAway(ActionFailed):
+    """Zendesk turned the request away without acting on it (503): sending it again is safe."""
+
+
 def raise_for_desk_status(response) -> None:
     """Turn a failed Zendesk answer into ActionFailed (worth retrying) or PermanentActionError."""
     status = response.status_code
@@ -93,8 +101,13 @@ def raise_for_desk_status(response) -> None:
     if status == 429:
         # Zendesk always says when to come back; without it, wait a minute (its window).
         raise DeskRateLimited(message, retry_after=_retry_after(response) or 60.0)
+    if status == 503:
+        # Unavailable (overloaded, in maintenance): Zendesk did not carry the request out.
+        raise DeskTurnedAway(message, retry_after=_retry_after(response))
     if status >= 500 or status in _RETRYABLE_CLIENT_ERRORS:
         raise ActionFailed(message, retry_after=_retry_after(response))
+    if status == 403:
+        raise DeskForbidden(message)
     raise PermanentActionError(message)
 
 
@@ -148,6 +161,25 @@ def _ticket_view(ticket) -> dict:
             "priority": ticket.priority, "tags": list(ticket.tags or [])}
 
 
+class PerThreadZenpy:
+    """One zenpy client per thread, for the worker threads that share a DeskClient.
+
+    zenpy keeps the object being sent on its client and clears it when the answer comes: two
+    threads on one client clear each other's, so a comment could go out empty (and the action
+    count as done) or the call fail after Zendesk acted.
+    """
+
+    def __init__(self, make_client):
+        self._make_client = make_client
+        self._local = threading.local()
+
+    def __getattr__(self, name):
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._make_client()
+        return getattr(client, name)
+
+
 class DeskClient:
     """The Zendesk calls Goodwill's actions make, through zenpy, against one help desk."""
 
@@ -156,8 +188,9 @@ class DeskClient:
             raise ValueError(f"the Zendesk URL must start with https:// or http://, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
         # No cache: a ticket's status must be read fresh (zenpy keeps tickets for 30 s).
-        self.zenpy = Zenpy(subdomain=_SUBDOMAIN, domain=_DOMAIN, email=email, token=token,
-                           session=DeskSession(self.base_url), timeout=timeout, disable_cache=True)
+        self.zenpy = PerThreadZenpy(lambda: Zenpy(
+            subdomain=_SUBDOMAIN, domain=_DOMAIN, email=email, token=token,
+            session=DeskSession(self.base_url), timeout=timeout, disable_cache=True))
         self.names = NameDirectory(self.zenpy)
 
     def ticket_url(self, ticket_id: int) -> str:
@@ -171,25 +204,12 @@ class DeskClient:
         `email` is the customer's address once linked; `user_fields` are written on creation, and
         on an existing user too when `update_existing` is set.
         """
-        author = event.get("author") or {}
-        platform = event["platform"]
-        external_id = f"goodwill:{platform}:{author['id']}"
+        bare, extras = requester_fields(event, email, user_fields)
         # Once Goodwill knows a user, leave them as agents may have edited them (name, email).
-        for user in self.zenpy.users.search(external_id=external_id):
+        for user in self.zenpy.users.search(external_id=bare["external_id"]):
             if update_existing and user_fields:
-                self.zenpy.users.create_or_update(User(external_id=external_id, user_fields=user_fields))
+                self.zenpy.users.create_or_update(User(external_id=bare["external_id"], user_fields=user_fields))
             return user.id
-        bare = {"name": author.get("name") or author.get("handle") or f"{platform} user {author['id']}",
-                "external_id": external_id, "role": "end-user", "skip_verify_email": True}
-        if user_fields:
-            bare["user_fields"] = user_fields
-        extras = {}
-        if platform in SOCIAL_IDENTITY_TYPES:
-            # Zendesk identifies X users by screen name and Facebook users by their numeric id.
-            value = author.get("handle") if platform == "twitter" else None
-            extras["identities"] = [{"type": platform, "value": value or str(author["id"])}]
-        if author.get("email") or email:
-            extras["email"] = author.get("email") or email
         # create_or_update, not create: a second worker racing on the same author updates the user
         # the first one made instead of failing on the taken external_id.
         try:
@@ -218,13 +238,10 @@ class DeskClient:
                       follow_up_of: int | None = None, custom_fields: list[dict] = (),
                       problem_id: int | None = None) -> dict:
         """Create a ticket whose first comment is the requester's public post; return the ticket."""
-        fields = {"external_id": external_id, "requester_id": requester_id, "subject": subject,
-                  "comment": Comment(body=body, public=True, author_id=requester_id),
-                  "custom_fields": list(custom_fields) or None, "problem_id": problem_id,
-                  "priority": priority, "type": ticket_type, "tags": list(tags), "group_id": group_id,
-                  "assignee_id": assignee_id, "assignee_email": assignee_email,
-                  "via_followup_source_id": follow_up_of}
-        ticket = Ticket(**{k: v for k, v in fields.items() if v is not None})
+        ticket = new_ticket(external_id=external_id, requester_id=requester_id, subject=subject, body=body,
+                            priority=priority, ticket_type=ticket_type, tags=tags, group_id=group_id,
+                            assignee_id=assignee_id, assignee_email=assignee_email, follow_up_of=follow_up_of,
+                            custom_fields=custom_fields, problem_id=problem_id)
         with _headers({"Idempotency-Key": idempotency_key}):
             audit = self.zenpy.tickets.create(ticket)
         return _ticket_view(audit.ticket)

@@ -7,22 +7,31 @@ OpenAPI description, plus what Zendesk documents outside it (Idempotency-Key, ra
 Not Zendesk, for Goodwill's own tests (no auth):
   POST   /_desk/faults    {"status": 500|429|503, "count": N, "retry_after": S, "path_prefix": "/api/v2/tickets"}
                           the next N requests under path_prefix (default /api/v2) fail with status;
-                          429 always carries Retry-After (1 unless retry_after says otherwise)
+                          429 always carries Retry-After (1 unless retry_after says otherwise);
+                          optional: "method": "POST" (only those), "probability": 0.05 (each
+                          matching request fails with that chance, until N failed), "after": true
+                          (carry the request out, then fail: a 502 once the ticket exists),
+                          "delay": S (hold the answer S seconds: past the client's timeout)
   GET    /_desk/faults    the faults still pending;  DELETE /_desk/faults drops them
-  GET    /_desk/requests  the /api/v2 requests received: method, path, query, idempotency_key, status
+  GET    /_desk/requests  the /api/v2 requests received: method, path, query, idempotency_key, status,
+                          at (Unix time of arrival), fault (the injected one, e.g. "502 after"), retry_after
   DELETE /_desk/requests  forgets them
+  POST   /_desk/jobs      {"hold": true} keeps bulk jobs queued (their job_status says so) until
+                          {"hold": false}; otherwise a queued job runs before the next request is answered
 For people: GET / lists the tickets (newest first) with their comments; GET /tickets.json the same as JSON.
 """
 import threading
+import time
 
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.serving import make_server
 
 from .desk_api import register_api
 from .desk_base import DeskError
+from .desk_bulk import register_bulk_api
 from .desk_metrics import register_metrics_api
 from .desk_ops import (DEFAULT_GROUPS, DEFAULT_RATE_LIMIT, DEFAULT_TICKET_FIELDS, DeskState, fault_error,
-                       rate_limited)
+                       fault_label, rate_limited)
 
 
 def _login(authorization):
@@ -47,22 +56,35 @@ def _ticket_pages(desk):
             for ticket in reversed(desk.tickets.listing())]
 
 
-def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket_fields=DEFAULT_TICKET_FIELDS):
-    """Return a desk app with fresh records, an allowance of rate_limit requests a minute, groups and ticket fields."""
+def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket_fields=DEFAULT_TICKET_FIELDS,
+                    bulk_user_imports=True):
+    """Return a desk app with fresh records, an allowance of rate_limit requests a minute, groups and ticket fields.
+
+    `bulk_user_imports=False` answers users/create_or_update_many with 403, as Zendesk does until
+    the account owner has bulk user imports enabled. `app.extensions["desk"]` is the desk's state.
+    """
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
-    desk = DeskState(rate_limit=rate_limit, groups=groups, ticket_fields=ticket_fields)
+    desk = DeskState(rate_limit=rate_limit, groups=groups, ticket_fields=ticket_fields,
+                     bulk_user_imports=bulk_user_imports)
+    app.extensions["desk"] = desk
     register_api(app, desk)
+    register_bulk_api(app, desk)
     register_metrics_api(app, desk)
 
     @app.before_request
     def guard():
         if request.path.startswith("/_desk"):
             return
+        g.arrived = time.time()
         with desk.lock:
-            fault = desk.faults.take(request.path)
-            if fault is not None:
-                raise fault_error(fault)
+            g.fault = desk.faults.take(request.path, request.method)
+        if g.fault is not None and not g.fault["after"]:
+            # Held outside the lock, so one slow answer does not stall the other requests.
+            time.sleep(g.fault["delay"])
+            raise fault_error(g.fault)
+        with desk.lock:
+            desk.jobs.run_due()
             if not request.path.startswith("/api/v2"):
                 return
             login = _login(request.authorization)
@@ -75,6 +97,12 @@ def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket
 
     @app.after_request
     def stamp(response):
+        fault = g.get("fault")
+        if fault is not None and fault["after"]:
+            # The request was carried out; its answer is lost on the way back.
+            time.sleep(fault["delay"])
+            error = fault_error(fault)
+            response = app.make_response((jsonify(error.body), error.status, error.headers))
         with desk.lock:
             for name, value in desk.rate.headers().items():
                 response.headers[name] = value
@@ -82,7 +110,9 @@ def create_desk_app(rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket
                 desk.requests.append({"method": request.method, "path": request.path,
                                       "query": request.query_string.decode(),
                                       "idempotency_key": request.headers.get("Idempotency-Key"),
-                                      "status": response.status_code})
+                                      "status": response.status_code, "at": g.get("arrived"),
+                                      "fault": fault and fault_label(fault),
+                                      "retry_after": response.headers.get("Retry-After")})
         return response
 
     @app.errorhandler(DeskError)

@@ -1,26 +1,23 @@
 """The Zendesk Support API routes of the stand-in; each answers with and without a `.json` suffix."""
 import copy
 import functools
-import uuid
 
 from flask import g, jsonify, request
 
 from . import desk_search
-from .desk_base import DeskError, bad_request, not_found, now_iso, page_of, record_invalid
-
-MAX_BULK_TICKETS = 100
+from .desk_base import bad_request, page_of
 
 
-def _member(key, kind=dict):
+def member(key, kind=dict):
+    """Return the request body's member `key`, or Zendesk's 400 when it is missing or not a `kind`."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get(key), kind):
         raise bad_request(f"Expected a JSON object with a `{key}` member")
     return payload[key]
 
 
-def register_api(app, desk):
-    """Add the /api/v2 routes to app, serving the records held by desk."""
-
+def locked_route(app, desk):
+    """Return a decorator that adds a route, and its `.json` twin, whose view runs under the desk's lock."""
     def route(rule, methods=("GET",)):
         def decorate(view):
             @functools.wraps(view)
@@ -31,28 +28,35 @@ def register_api(app, desk):
             app.add_url_rule(rule + ".json", view.__name__ + "_json", locked, methods=list(methods))
             return locked
         return decorate
+    return route
 
-    def url(path):
-        return f"{request.host_url}api/v2/{path}.json"
+
+def url(path):
+    """Return the API address of a record, as Zendesk writes it in `url`."""
+    return f"{request.host_url}api/v2/{path}.json"
+
+
+def user_json(user):
+    """Return a user's JSON as Zendesk shows it."""
+    shown = {"url": url(f"users/{user['id']}"), **copy.deepcopy(user)}
+    if shown["email"] is None:
+        # Zendesk sends null here, but its published schema says string: leave it out.
+        del shown["email"]
+    return shown
+
+
+def register_api(app, desk):
+    """Add the /api/v2 routes to app, serving the records held by desk."""
+    route = locked_route(app, desk)
 
     def ticket_json(ticket):
         return {"url": url(f"tickets/{ticket['id']}"), **desk.tickets.public(ticket)}
-
-    def user_json(user):
-        shown = {"url": url(f"users/{user['id']}"), **copy.deepcopy(user)}
-        if shown["email"] is None:
-            # Zendesk sends null here, but its published schema says string: leave it out.
-            del shown["email"]
-        return shown
 
     def identity_json(identity):
         return {"url": url(f"users/{identity['user_id']}/identities/{identity['id']}"), **identity}
 
     def group_json(group):
         return {"url": url(f"groups/{group['id']}"), **group}
-
-    def job_json(job):
-        return {"url": url(f"job_statuses/{job['id']}"), **job}
 
     def paged(items, key):
         return jsonify(page_of(items, request.args, request.base_url, key))
@@ -63,7 +67,7 @@ def register_api(app, desk):
         fingerprint = desk.idempotency.fingerprint(request.get_json(silent=True)) if key else None
         answer = desk.idempotency.replay(key, fingerprint) if key else None
         if answer is None:
-            ticket, audit = desk.tickets.create(_member("ticket"), g.actor)
+            ticket, audit = desk.tickets.create(member("ticket"), g.actor)
             answer = {"body": {"ticket": ticket_json(ticket), "audit": copy.deepcopy(audit)},
                       "location": url(f"tickets/{ticket['id']}")}
             if key:
@@ -89,7 +93,7 @@ def register_api(app, desk):
 
     @route("/api/v2/tickets/<int:ticket_id>", ("PUT",))
     def update_ticket(ticket_id):
-        ticket, audit = desk.tickets.update(ticket_id, _member("ticket"), g.actor)
+        ticket, audit = desk.tickets.update(ticket_id, member("ticket"), g.actor)
         return jsonify({"ticket": ticket_json(ticket), "audit": copy.deepcopy(audit)})
 
     @route("/api/v2/tickets/<int:ticket_id>/comments")
@@ -105,46 +109,13 @@ def register_api(app, desk):
         return paged([ticket_json(t) for t in desk.tickets.listing() if t["problem_id"] == problem["id"]],
                      "tickets")
 
-    @route("/api/v2/tickets/create_many", ("POST",))
-    def create_many_tickets():
-        specs = _member("tickets", list)
-        if not specs:
-            raise bad_request("Expected at least one ticket")
-        if len(specs) > MAX_BULK_TICKETS:
-            raise bad_request(f"Too many values specified: {len(specs)} tickets, at most {MAX_BULK_TICKETS}",
-                              error="TooManyValues")
-        plans, details = [], {}
-        for index, spec in enumerate(specs):
-            try:
-                plans.append(desk.tickets.prepare(spec, g.actor))
-            except DeskError as error:
-                # The stand-in refuses the whole batch up front; real Zendesk reports per-ticket failures in the job.
-                if error.status != 422:
-                    raise
-                for field, problems in error.body["details"].items():
-                    details[f"tickets[{index}].{field}"] = problems
-        if details:
-            raise record_invalid(details)
-        results = [{"index": index, "id": desk.tickets.commit(plan)[0]["id"]} for index, plan in enumerate(plans)]
-        job = {"id": uuid.uuid4().hex, "total": len(results), "progress": len(results), "status": "completed",
-               "message": f"Completed at {now_iso()}", "results": results}
-        desk.jobs[job["id"]] = job
-        return jsonify({"job_status": job_json(job)})
-
-    @route("/api/v2/job_statuses/<job_status_id>")
-    def show_job_status(job_status_id):
-        job = desk.jobs.get(job_status_id)
-        if job is None:
-            raise not_found()
-        return jsonify({"job_status": job_json(job)})
-
     @route("/api/v2/users", ("POST",))
     def create_user():
-        return jsonify({"user": user_json(desk.users.create(_member("user")))}), 201
+        return jsonify({"user": user_json(desk.users.create(member("user")))}), 201
 
     @route("/api/v2/users/create_or_update", ("POST",))
     def create_or_update_user():
-        user, created = desk.users.create_or_update(_member("user"))
+        user, created = desk.users.create_or_update(member("user"))
         return jsonify({"user": user_json(user)}), 201 if created else 200
 
     @route("/api/v2/users/<int:user_id>")
@@ -174,7 +145,7 @@ def register_api(app, desk):
 
     @route("/api/v2/users/<int:user_id>/identities", ("POST",))
     def create_identity(user_id):
-        identity = desk.users.add_identity(desk.users.get(user_id), _member("identity"))
+        identity = desk.users.add_identity(desk.users.get(user_id), member("identity"))
         return jsonify({"identity": identity_json(identity)}), 201
 
     @route("/api/v2/groups")
@@ -187,7 +158,7 @@ def register_api(app, desk):
 
     @route("/api/v2/groups", ("POST",))
     def create_group():
-        return jsonify({"group": group_json(desk.groups.create(_member("group")))}), 201
+        return jsonify({"group": group_json(desk.groups.create(member("group")))}), 201
 
     @route("/api/v2/ticket_fields")
     def list_ticket_fields():

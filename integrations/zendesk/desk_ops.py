@@ -3,11 +3,13 @@ import hashlib
 import itertools
 import json
 import math
+import random
 import threading
 import time
 from http import HTTPStatus
 
 from .desk_base import DeskError, bad_request, now_iso
+from .desk_jobs import JobQueue
 from .desk_tickets import TicketBook
 from .desk_users import GroupBook, UserBook
 
@@ -96,17 +98,27 @@ def rate_limited(window):
 
 
 class FaultQueue:
-    """Failures asked for by tests: the next N requests under a path answer with a chosen status."""
+    """Failures asked for by tests: matching requests answer with a chosen status.
+
+    A fault with `probability` p fails each matching request with chance p (the chances of
+    several matching faults add up: one draw per request) until `count` failures were given.
+    `after` carries the request out before failing it (a 502 once the ticket exists), and
+    `delay` holds the answer that many seconds (longer than the client waits: a timeout).
+    """
 
     def __init__(self):
         self.pending = []
+        self._draw = random.Random()
 
     def add(self, spec):
-        """Queue a fault from {"status", "count", "retry_after", "path_prefix"} and return it."""
+        """Queue a fault from {"status", "count", "retry_after", "path_prefix", "method",
+        "probability", "after", "delay"} and return it."""
         if not isinstance(spec, dict):
             raise bad_request("Expected a JSON object")
         fault = {"status": spec.get("status"), "count": spec.get("count", 1),
-                 "retry_after": spec.get("retry_after"), "path_prefix": spec.get("path_prefix", "/api/v2")}
+                 "retry_after": spec.get("retry_after"), "path_prefix": spec.get("path_prefix", "/api/v2"),
+                 "method": spec.get("method"), "probability": spec.get("probability", 1),
+                 "after": spec.get("after", False), "delay": spec.get("delay", 0)}
         if not isinstance(fault["status"], int) or not 400 <= fault["status"] <= 599:
             raise bad_request("status must be an HTTP error status (400-599)")
         if not isinstance(fault["count"], int) or fault["count"] < 1:
@@ -115,22 +127,47 @@ class FaultQueue:
             raise bad_request("retry_after must be a whole number of seconds")
         if not isinstance(fault["path_prefix"], str) or not fault["path_prefix"].startswith("/"):
             raise bad_request("path_prefix must be a path starting with /")
+        if fault["method"] is not None and not isinstance(fault["method"], str):
+            raise bad_request("method must be an HTTP method such as POST")
+        if not _number(fault["probability"]) or not 0 < fault["probability"] <= 1:
+            raise bad_request("probability must be a number above 0 and at most 1")
+        if not isinstance(fault["after"], bool):
+            raise bad_request("after must be true or false")
+        if not _number(fault["delay"]) or fault["delay"] < 0:
+            raise bad_request("delay must be a number of seconds")
+        if fault["method"]:
+            fault["method"] = fault["method"].upper()
         self.pending.append(fault)
         return dict(fault)
 
-    def take(self, path):
-        """Use up one failure matching this path; return it, or None when none is pending."""
+    def take(self, path, method="GET"):
+        """Use up one failure matching this request; return it, or None when none falls on it."""
+        draw = self._draw.random()
         for fault in self.pending:
-            if path.startswith(fault["path_prefix"]):
-                fault["count"] -= 1
-                if fault["count"] == 0:
-                    self.pending.remove(fault)
-                return fault
+            if not path.startswith(fault["path_prefix"]) or fault["method"] not in (None, method):
+                continue
+            if draw >= fault["probability"]:
+                draw -= fault["probability"]
+                continue
+            fault["count"] -= 1
+            if fault["count"] == 0:
+                self.pending.remove(fault)
+            return fault
         return None
 
     def clear(self):
         """Drop every pending failure."""
         self.pending.clear()
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def fault_label(fault):
+    """Name an injected fault for the request log: `429`, `502 after`, `504 after, held 11s`."""
+    label = str(fault["status"]) + (" after" if fault["after"] else "")
+    return label + (f", held {fault['delay']:g}s" if fault["delay"] else "")
 
 
 def fault_error(fault):
@@ -166,13 +203,16 @@ def custom_text_field(field_id, title, position):
 class DeskState:
     """Everything one desk holds; every read and write happens under `lock` (the server is threaded)."""
 
-    def __init__(self, rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket_fields=DEFAULT_TICKET_FIELDS):
+    def __init__(self, rate_limit=DEFAULT_RATE_LIMIT, groups=DEFAULT_GROUPS, ticket_fields=DEFAULT_TICKET_FIELDS,
+                 bulk_user_imports=True):
         self.lock = threading.RLock()
         self._counters = {kind: itertools.count(first) for kind, first in _FIRST_IDS.items()}
         self.users = UserBook(self.next_id)
         self.groups = GroupBook(self.next_id, groups)
         self.tickets = TicketBook(self.users, self.groups, self.next_id)
-        self.jobs = {}
+        self.jobs = JobQueue()
+        # Zendesk enables bulk user imports only when the account owner asks; without them, 403.
+        self.bulk_user_imports = bulk_user_imports
         self.ticket_fields = [custom_text_field(self.next_id("ticket_field"), title, position)
                               for position, title in enumerate(ticket_fields)]
         self.idempotency = IdempotencyCache()

@@ -20,6 +20,9 @@ class UserBook:
         self._next_id = next_id
         self.users = {}
         self.identities = {}
+        # Indexes, so a bulk upsert into a desk of many users finds each one at once.
+        self._by_external_id = {}
+        self._owners = {}
 
     def get(self, user_id):
         """Return the user with this id or raise Zendesk's 404."""
@@ -44,10 +47,8 @@ class UserBook:
     def match(self, attrs):
         """Return the existing user these attributes name (external_id, then email, then identity)."""
         external_id = attrs.get("external_id")
-        if external_id not in (None, ""):
-            for user in self.users.values():
-                if user["external_id"] is not None and str(user["external_id"]) == str(external_id):
-                    return user
+        if external_id not in (None, "") and str(external_id) in self._by_external_id:
+            return self.users[self._by_external_id[str(external_id)]]
         wanted = [("email", attrs["email"])] if isinstance(attrs.get("email"), str) else []
         wanted += [(i.get("type"), i.get("value")) for i in attrs.get("identities") or []
                    if isinstance(i, dict)]
@@ -138,11 +139,14 @@ class UserBook:
         return self._link(user, identity["type"], identity["value"])
 
     def _apply(self, user, clean):
+        self._by_external_id.pop(user["external_id"], None)
         for key, value in clean.items():
             if key == "user_fields":
                 user["user_fields"].update(value)
             elif key not in ("email", "identities"):
                 user[key] = value
+        if user["external_id"] is not None:
+            self._by_external_id[user["external_id"]] = user["id"]
         if clean.get("email"):
             user["email"] = clean["email"]
             self._link(user, "email", clean["email"])
@@ -167,13 +171,12 @@ class UserBook:
         if kind == "email":
             identity["deliverable_state"] = "deliverable"
         linked.append(identity)
+        self._owners.setdefault((kind, str(value).casefold()), user["id"])
         return identity
 
     def _identity_owner(self, kind, value):
-        for user_id, linked in self.identities.items():
-            if any(i["type"] == kind and _same(i["value"], value) for i in linked):
-                return self.users[user_id]
-        return None
+        owner = self._owners.get((kind, str(value).casefold()))
+        return None if owner is None else self.users[owner]
 
     def _taken(self, kind, value, current):
         owner = self._identity_owner(kind, value)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 06:15:58.776748
+Create Date: 2026-11-30 06:25:00.629163
 """
 from alembic import op
 import sqlalchemy as sa
@@ -139,6 +139,7 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', engine.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', engine.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('desk_progress', sa.JSON(none_as_null=True), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['inbox_events.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')
