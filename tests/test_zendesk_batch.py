@@ -250,15 +250,18 @@ def test_a_retry_waits_while_the_lost_job_is_still_queued(tmp_path, desk_url, po
     assert_each_conversation_once(desk_url, 3)
 
 
-def test_an_answer_lost_after_zendesk_made_the_tickets_never_duplicates_them(tmp_path, desk_url, policies):
-    requests.post(f"{desk_url}/_desk/faults", json={
-        "status": 502, "after": True, "path_prefix": "/api/v2/tickets/create_many"}).raise_for_status()
+@pytest.mark.parametrize("method, lost", [("POST", "/api/v2/tickets/create_many"),
+                                          ("PUT", "/api/v2/tickets/update_many")])
+def test_an_answer_lost_after_zendesk_acted_never_duplicates_a_ticket_or_note(tmp_path, desk_url, policies,
+                                                                              method, lost):
+    requests.post(f"{desk_url}/_desk/faults", json={"status": 502, "after": True, "path_prefix": lost}
+                  ).raise_for_status()
     app, server = backlog(tmp_path, desk_url, policies, [complaint(n) for n in range(6)])
     try:
         app.drain()
     finally:
         stop(app, server)
-    assert [r["status"] for r in calls(desk_requests(desk_url), "POST", "/api/v2/tickets/create_many")] == [502]
+    assert [r["status"] for r in calls(desk_requests(desk_url), method, lost)] == [502]
     assert_each_conversation_once(desk_url, 6)
 
 

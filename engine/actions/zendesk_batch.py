@@ -125,12 +125,12 @@ class TicketBatch:
             self._done(item)
 
     def _settle_unsure(self) -> None:
-        creating = self._at("creating")
-        if creating and bulk.unfinished_jobs(self.desk):
-            # A job whose answer was lost may still make these tickets: looking now could miss them.
-            for item in creating:
-                item.outcome = DeskWait("Zendesk is still running a job that may be making this ticket",
-                                        retry_after=EARLIER_JOB_WAIT)
+        unsure = self._at("creating", "noting")
+        if unsure and bulk.unfinished_jobs(self.desk):
+            # A job whose answer was lost may still make these tickets or notes: looking now could miss them.
+            for item in unsure:
+                item.outcome = DeskWait("Zendesk is still running a job that may be making this ticket "
+                                        "or note", retry_after=EARLIER_JOB_WAIT)
         for item in self._at("creating"):
             self._singly(item)  # finds the ticket by external_id (and adds a missing note) or makes it
         for item in self._at("noting"):
