@@ -1,5 +1,7 @@
 """Goodwill's Zendesk actions through real zenpy, over HTTP, against the shipped stand-in."""
 import socket
+import sys
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -286,3 +288,34 @@ def test_desk_client_comes_from_settings_and_refuses_a_url_without_scheme(desk_u
     assert desk_client(settings).find_conversation_tickets("goodwill:twitter:none") == []
     with pytest.raises(ValueError):
         DeskClient("acme.zendesk.com", "a@example.com", "t")
+
+
+def test_threads_sharing_a_client_send_every_comment_whole(desk_url, client):
+    # zenpy keeps the object it is sending on its client: threads sharing one client used to
+    # empty or lose each other's comments. Frequent thread switches make that show at once.
+    tickets = [requests.post(f"{desk_url}/api/v2/tickets.json", auth=AUTH,
+                             json={"ticket": {"comment": {"body": "post"}}}).json()["ticket"]["id"]
+               for _ in range(4)]
+    failures = []
+
+    def comment(ticket_id):
+        for n in range(30):
+            try:
+                client.add_comment(ticket_id, f"note {n}", public=False)
+            except Exception as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=comment, args=(t,)) for t in tickets]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    for ticket_id in tickets:
+        bodies = [c["body"] for c in get(desk_url, f"tickets/{ticket_id}/comments.json")["comments"]]
+        assert bodies == ["post"] + [f"note {n}" for n in range(30)]
