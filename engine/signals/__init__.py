@@ -13,6 +13,7 @@ and every value is JSON:
     cues       {"complaint": [str], "question": [...], "praise": [...], "urgency": [...],
                 "negated": [str]}: why each score is what it is, strongest first, such as
                "phrase: refund", "negated: not happy", "sarcasm: thanks for nothing",
+               "sarcasm: loved … on hold" (kind words aimed at a hardship),
                "waiting time: 45 minute", "hashtag: #fail", "emoji: 😡", "punctuation: ?!",
                "tone: -0.62" (VADER, English only); `negated` lists what did not count
                ("not bad", "ironic phrase: awesome")
@@ -77,7 +78,8 @@ def analyze(text: str | None, lexicon: Lexicon | None = None, tone: float | None
     found = detail_patterns.extract(text, lexicon.details)
     return {
         **{signal: round(score, 3) for signal, score in scores.items()},
-        **{FLAGS[signal]: score >= FLAG_AT[signal] for signal, score in scores.items()},
+        # Compared as shown: one cue of weight 0.2 combines to 0.19999..., and must still flag.
+        **{FLAGS[signal]: round(score, 3) >= FLAG_AT[signal] for signal, score in scores.items()},
         "language": language,
         "covered": reader.covered,
         "cues": {**{signal: _ranked(cues.by_signal[signal]) for signal in SIGNALS},

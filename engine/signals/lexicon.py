@@ -12,10 +12,10 @@ from engine.signals import phrases, safety
 
 SIGNALS = ("complaint", "question", "praise", "urgency")
 NEGATION = ("flips", "ignored", "required")
-WORD_LISTS = ("stopwords", "negators", "intensifiers", "contrasts")
+WORD_LISTS = ("stopwords", "negators", "intensifiers", "contrasts", "remedies", "courtesies")
 FILE_KEYS = ("language", *WORD_LISTS, "waiting", "signals", "details", "ignore")
 GROUP_KEYS = ("weight", "phrases", "cue", "negation")
-WAITING_KEYS = ("weight", "words", "quantities", "units")
+WAITING_KEYS = ("weight", "words", "quantities", "units", "between", "quick")
 LANGUAGE_CODE = re.compile(r"^(any|[a-z]{2,3})$")
 DETAIL_KIND = re.compile(r"^[a-z][a-z0-9_]*s$")
 CUE_LABEL = re.compile(r"^[a-z][a-z -]{0,30}$")
@@ -56,12 +56,18 @@ class Group:
 
 @dataclass
 class Waiting:
-    """Words that turn a duration ("45 minutes") into a waiting-time cue."""
+    """Words that turn a duration ("45 minutes") into a waiting-time cue.
+
+    `between` may stand between the number and its unit ("10 working days"); a duration right
+    after a `quick` word ("sorted in ten minutes", "within an hour") says how fast, not how long.
+    """
 
     weight: float = 0.0
     words: set = field(default_factory=set)
     quantities: set = field(default_factory=set)
     units: set = field(default_factory=set)
+    between: set = field(default_factory=set)
+    quick: set = field(default_factory=set)
 
 
 @dataclass
@@ -73,6 +79,8 @@ class Language:
     negators: set = field(default_factory=set)
     intensifiers: set = field(default_factory=set)
     contrasts: set = field(default_factory=set)
+    remedies: set = field(default_factory=set)
+    courtesies: set = field(default_factory=set)
     waiting: Waiting = field(default_factory=Waiting)
     entries: list = field(default_factory=list)
     ignored: set = field(default_factory=set)
@@ -248,11 +256,9 @@ def _read_waiting(src: _File, node: Node, waiting: Waiting) -> None:
     found = src.mapping(node, "`waiting`", WAITING_KEYS) or {}
     if "weight" in found:
         waiting.weight = src.weight(found["weight"], "`weight`") or waiting.weight
-    for name in ("words", "quantities"):
+    for name in WAITING_KEYS[1:]:
         if name in found:
             getattr(waiting, name).update(_words(src, found[name], f"`{name}`"))
-    if "units" in found:
-        waiting.units.update(_words(src, found["units"], "`units`"))
 
 
 def _words(src: _File, node: Node, what: str) -> list[str]:

@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass
 
-from engine.signals.tokens import fold, tokenize
+from engine.signals.tokens import DRAWN_OUT, fold, tokenize
 
 MAX_STEPS = 8
 MIN_PREFIX = 3
@@ -36,6 +36,7 @@ def strip_variation(text: str) -> str:
 
 def fold_word(text: str) -> str:
     """Fold one word of a word list, refusing phrases where a single word is needed."""
+    _refuse_drawn_out(text)
     tokens, _, _ = tokenize(text)
     if len(tokens) != 1:
         raise PhraseError("write one word per entry")
@@ -45,10 +46,11 @@ def fold_word(text: str) -> str:
 def parse(text: str) -> Phrase:
     """Turn a phrase as written in a lexicon file into its matching steps."""
     text = text.strip()
+    if _is_symbol(text) and not text.startswith("#"):
+        return Phrase(strip_variation(text), "symbol")
+    _refuse_drawn_out(text)
     if text.startswith("#"):
         return _hashtag(text)
-    if _is_symbol(text):
-        return Phrase(strip_variation(text), "symbol")
     pieces = text.split()
     anchored = pieces[0] == "^"
     steps = []
@@ -62,6 +64,14 @@ def parse(text: str) -> Phrase:
         raise PhraseError(f"keep phrases to {MAX_STEPS} words or fewer")
     key = ("^ " if anchored else "") + " ".join(_show(step) for step in steps)
     return Phrase(key, "words", tuple(steps), anchored)
+
+
+def _refuse_drawn_out(text: str) -> None:
+    """Refuse a letter three times running, which posts are read with once ("sooo" is "so")."""
+    if DRAWN_OUT.search(text.casefold()):
+        read_as = DRAWN_OUT.sub(r"\1", text.casefold())
+        raise PhraseError("a letter three times running is read once, as in drawn-out words "
+                          f"(\"sooo\" is \"so\"): write `{read_as}`, which is what it would match")
 
 
 def _is_symbol(text: str) -> bool:

@@ -15,6 +15,9 @@ _TOKEN = re.compile(
     r"|(?P<pause>,)")
 _APOSTROPHES = str.maketrans("", "", "'’")
 _APOSTROPHE = re.compile("['’]")
+# Posts draw words out for effect ("LOOONG", "pleeease", "whyyy"): a letter three times running
+# is read once. The rare word spelt that way (German Schifffahrt) folds the same in every post.
+DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 # French and Italian elide a short word into the next (l'avion, n'est, qu'il): split those,
 # while English contractions (doesn't, can't) stay one word.
 _ELIDED = {"qu", "jusqu", "lorsqu", "puisqu", "dell", "all", "dall", "nell", "sull", "un"}
@@ -32,9 +35,10 @@ class Token:
 
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Fold case and accents and drop apostrophes, so "Doesn't" and "doesnt" meet."""
+    """Fold case, accents, apostrophes and drawn-out letters: "Doesn't" meets "doesnt"."""
     bare = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
-    return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+    folded = "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+    return DRAWN_OUT.sub(r"\1", folded)
 
 
 def tokenize(text: str) -> tuple[list[Token], list[str], set[int]]:
