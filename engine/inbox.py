@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import InboxEvent, WebhookMessage, new_id, utcnow
 from engine.enrich import find_thread
+from engine.history import brand_key
 from engine.errors import ApiError
 from engine.schema import dump_event
 
@@ -54,7 +55,7 @@ def _insert(make_session: sessionmaker, source: str, event: dict, payload: dict,
             execution_options={"isolation_level": "AUTOCOMMIT"} if postgres else None)
         row = insert(INBOX).values(
             id=inbox_id, source=source, external_id=event["id"], platform=event["platform"],
-            kind=event["kind"], author_id=event["author"]["id"],
+            kind=event["kind"], author_id=event["author"]["id"], brand=brand_key(event["brand"]),
             # Knowing the conversation now lets workers decide its events in order.
             thread=find_thread(session, event["platform"], payload),
             occurred_at=event["occurred_at"], payload=payload, status="received", attempts=0,
