@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -80,6 +81,43 @@ def forbidden_seconds(log) -> float:
     return total
 
 
+class CpuMeter:
+    """Sample, twice a second, the CPU seconds used so far by the workers, this process and the machine.
+
+    This process serves the stand-in (and sends the complaints); the machine's figure shows how
+    much of its CPU went to everything else, other people's work included.
+    """
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pids: list[int]):
+        self.pids, self.samples, self._stop = pids, [], threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self):
+        while not self._stop.wait(0.5):
+            workers = 0.0
+            for pid in self.pids:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                workers += (int(fields[11]) + int(fields[12])) / self.TICK
+            with open("/proc/stat") as stat:
+                ticks = [int(value) for value in stat.readline().split()[1:]]
+            busy = (sum(ticks) - ticks[3] - ticks[4]) / self.TICK
+            self.samples.append((time.time(), workers, time.process_time(), busy))
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+    def between(self, start: float, end: float) -> tuple[float, float, float]:
+        """Return the CPU seconds the workers, this process and the machine used from start to end."""
+        first = min(self.samples, key=lambda sample: abs(sample[0] - start))
+        last = min(self.samples, key=lambda sample: abs(sample[0] - end))
+        return tuple(b - a for a, b in zip(first[1:], last[1:]))
+
+
 def burst(args, folder: Path, failing: float) -> dict:
     """Run one burst; return its measured figures."""
     database = fresh_database(os.environ.get("GOODWILL_TEST_POSTGRES_URL"), folder)
@@ -98,6 +136,7 @@ def burst(args, folder: Path, failing: float) -> dict:
                for _ in range(args.workers)]
     engine = create_engine(database)
     expected = {f"goodwill:twitter:burst-{n}" for n in range(args.complaints)}
+    cpu = CpuMeter([process.pid for process in workers])
     try:
         time.sleep(5)  # imports and policy loading are not what is measured
         start = time.time()
@@ -115,6 +154,7 @@ def burst(args, folder: Path, failing: float) -> dict:
         with engine.connect() as conn:
             first_due = conn.scalar(select(func.min(Action.created_at)).where(Action.type == "zendesk.ticket"))
     finally:
+        cpu.stop()
         for process in workers:
             process.terminate()
             process.wait(timeout=60)
@@ -127,13 +167,13 @@ def burst(args, folder: Path, failing: float) -> dict:
     server.shutdown()
     made = tickets_made(desk)
     first_request = min(r["at"] for r in log)
-    return {"accept": accepted - start, "decide": decided - start, "first_due": first_due.timestamp() - start,
+    return {"cpu": cpu.between(first_request, done), "polls": sum("/job_statuses" in r["path"] for r in log),"accept": accepted - start, "decide": decided - start, "first_due": first_due.timestamp() - start,
             "desk_start": first_request - start, "all_exist": all_exist - first_request,
             "done": done - first_request, "from_first_complaint": done - start,
             "requests": len(log), "failed": sum(r["status"] >= 400 for r in log),
             "forbidden": forbidden_seconds(log),
             "kinds": Counter(f"{r['method']} {r['path'].removesuffix('.json')}" for r in log
-                             if "/job_statuses/" not in r["path"]),
+                             if "/job_statuses" not in r["path"]),
             "duplicates": sum(count - 1 for count in made.values() if count > 1),
             "missing": len(expected - set(made))}
 
@@ -152,8 +192,11 @@ def report(title: str, figures: dict, needed: int, rate: int) -> None:
     print(f"  ratio (every action done, desk clock) to the bound: {figures['done'] / floor:.2f}  (target <= 1.05)")
     print(f"  from the first complaint to every action done: {figures['from_first_complaint']:.1f} s, "
           f"{figures['from_first_complaint'] / floor:.2f} x the bound")
-    print(f"  requests sent: {figures['requests']} ({figures['failed']} failed); "
+    print(f"  requests sent: {figures['requests']} ({figures['failed']} failed): job polls {figures['polls']}, "
           + ", ".join(f"{kind} {count}" for kind, count in figures["kinds"].most_common()))
+    workers, stand_in, machine = figures["cpu"]
+    print(f"  CPU seconds from the outbox's first request to the last action: workers {workers:.0f}, the stand-in "
+          f"(this process) {stand_in:.0f}, the whole machine {machine:.0f} of {figures['done'] * os.cpu_count():.0f}")
     print(f"  duplicate tickets: {figures['duplicates']}, missing tickets: {figures['missing']}")
     if figures["decide"] > figures["desk_start"] + figures["done"] - figures["decide"]:
         print("  deciding, not Zendesk, is the bottleneck: the outbox waits for the workers to decide")

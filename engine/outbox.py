@@ -119,8 +119,8 @@ def run_ticket_batch(runtime, action_ids: list[str]) -> None:
         # Loaded once here, each action's context finds its event and customer without a query.
         session.scalars(select(Customer).where(Customer.id.in_([e.customer_id for e in events]))).all()
         seen = _authors_seen_before(session, [event.id for event in events])
-        items = [BatchItem(action.id, _context(runtime, session, action), dict(action.params),
-                           action.desk_progress, action.event_id in seen) for action in actions]
+        items = [BatchItem(action.id, _context(runtime, session, action, counted=action.event_id in seen),
+                           dict(action.params), action.desk_progress, action.event_id in seen) for action in actions]
     # Well inside the lease: no other worker takes these actions while their jobs are polled.
     deadline = time.monotonic() + min(60.0, runtime.settings.lease_seconds / 3)
     try:
@@ -137,9 +137,10 @@ def run_ticket_batch(runtime, action_ids: list[str]) -> None:
         if isinstance(limited, ActionFailed):
             pause_desk_if_limited(runtime.sessionmaker, limited)
     with runtime.sessionmaker.begin() as session:
-        session.scalars(select(Action).where(Action.id.in_(action_ids))).all()
-        for item in items:
-            _record(runtime, session, item.action_id, item.outcome, item.progress)
+        attempts = dict(session.execute(select(Action.id, Action.attempts).where(Action.id.in_(action_ids))).all())
+        session.execute(update(Action), [
+            {**_outcome_values(runtime, item.action_id, attempts[item.action_id], item.outcome),
+             **({"desk_progress": item.progress} if item.progress is not None else {})} for item in items])
 
 
 def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
@@ -153,7 +154,8 @@ def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
 
 def _save_progress(runtime, items: list[BatchItem]) -> None:
     with runtime.sessionmaker.begin() as session:
-        session.execute(update(Action), [{"id": item.action_id, "desk_progress": item.progress} for item in items])
+        session.execute(update(Action), [{"id": item.action_id, "desk_progress": item.progress, "updated_at": utcnow()}
+                                         for item in items])
 
 
 def settle(runtime, action_id: str, outcome, label: str) -> None:
@@ -167,12 +169,12 @@ def settle(runtime, action_id: str, outcome, label: str) -> None:
         # A bug in one action must not stop the others: log it with its rule, retry it.
         log.error("action %s (%s) raised", action_id, label, exc_info=outcome)
     with runtime.sessionmaker.begin() as session:
-        _record(runtime, session, action_id, outcome)
+        attempts = session.scalar(select(Action.attempts).where(Action.id == action_id))
+        session.execute(update(Action), [_outcome_values(runtime, action_id, attempts, outcome)])
 
 
-def _record(runtime, session, action_id: str, outcome, progress=None) -> None:
-    """Store an action's outcome: done, retrying at its backoff, or dead; `progress` if given."""
-    action = session.get(Action, action_id)
+def _outcome_values(runtime, action_id: str, attempts: int, outcome) -> dict:
+    """Return an action's new columns for its outcome: done, retrying at its backoff, or dead."""
     if not isinstance(outcome, Exception):
         result, error, status, delay = outcome, None, "done", None
     elif isinstance(outcome, PermanentActionError):
@@ -183,39 +185,42 @@ def _record(runtime, session, action_id: str, outcome, progress=None) -> None:
         result, error, status, delay = None, f"{type(outcome).__name__}: {outcome}", "retrying", None
     if isinstance(outcome, DeskWait):
         # Waiting on the desk (its rate limit, its earlier job) is no failed try of the action's own.
-        action.attempts -= 1
-    if status == "retrying" and action.attempts >= runtime.settings.max_attempts:
+        attempts -= 1
+    if status == "retrying" and attempts >= runtime.settings.max_attempts:
         status = "dead"
+    values = {"id": action_id, "status": status, "result": result, "error": error, "lease_until": None,
+              "attempts": attempts, "updated_at": utcnow()}
     if status == "retrying":
-        backoff = runtime.settings.backoff_base ** action.attempts * random.uniform(0.5, 1.0)
-        action.next_attempt_at = utcnow() + timedelta(seconds=max(delay or 0, backoff))
+        backoff = runtime.settings.backoff_base ** attempts * random.uniform(0.5, 1.0)
+        values["next_attempt_at"] = utcnow() + timedelta(seconds=max(delay or 0, backoff))
     if status == "dead":
-        log.warning("action %s (%s/%s) dead-lettered after %d attempts: %s", action_id,
-                    action.policy, action.rule, action.attempts, error)
-    action.status, action.result, action.error, action.lease_until = status, result, error, None
-    if progress is not None:
-        action.desk_progress = progress
+        log.warning("action %s dead-lettered after %d attempts: %s", action_id, attempts, error)
+    return values
 
 
-def _context(runtime, session, action: Action) -> ActionContext:
+def _context(runtime, session, action: Action, counted: bool = True) -> ActionContext:
+    """Gather what an action reads; `counted=False`: the author has no other event, nothing to count."""
     row = session.get(InboxEvent, action.event_id)
     event = {**row.payload, "thread": row.thread}
     return ActionContext(
         action_id=action.id, idempotency_key=action.idempotency_key, attempt=action.attempts,
         policy=action.policy, policy_version=action.policy_version, rule=action.rule,
         why=action.why, event=event, fact=row.enriched or event, decisions=list(action.decisions),
-        customer=customer_view(session, row.customer_id, row.occurred_at, row.id),
+        customer=customer_view(session, row.customer_id, row.occurred_at, row.id, counted),
         settings=runtime.settings, sessionmaker=runtime.sessionmaker, services=runtime.services,
         inbox_id=row.id)
 
 
-def customer_view(session, customer_id: str | None, at, exclude_event: str = "") -> dict:
-    """Summarise a customer as actions and the API show them: identity, balance, history."""
+def customer_view(session, customer_id: str | None, at, exclude_event: str = "", counted: bool = True) -> dict:
+    """Summarise a customer as actions and the API show them: identity, balance, history.
+
+    `counted=False` says the customer has no event but `exclude_event`: every history count is 0.
+    """
     if customer_id is None:
         return {"id": None, "name": None, "email": None,
                 "balance": {"points": 0, "vouchers": []}, "history": {}}
     customer = session.get(Customer, customer_id)
     return {"id": customer.id, "name": customer.name, "email": customer.email,
             "balance": customers.balance(session, customer_id),
-            "history": history.history(session, customer_id, history.DEFAULT_NAMES, at,
-                                       exclude_event)}
+            "history": history.history(session, customer_id, history.DEFAULT_NAMES, at, exclude_event)
+            if counted else dict.fromkeys(history.DEFAULT_NAMES, 0)}
