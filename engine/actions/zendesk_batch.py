@@ -197,13 +197,19 @@ class TicketBatch:
         return job
 
     def _problems(self, items: list[BatchItem]) -> None:
-        ids: dict[str, int] = {}
+        ids: dict[str, int | PermanentActionError] = {}
         for item in items:
             if item.outcome is None and "problem_id" not in item.progress:
                 key = problem_key(item.ctx, item.params)
                 if key and key not in ids:
-                    ids[key] = ensure_problem(self.desk, key)
-                item.advance("new", problem_id=ids.get(key))
+                    try:
+                        ids[key] = ensure_problem(self.desk, key)
+                    except PermanentActionError as exc:
+                        ids[key] = exc  # its incidents are dead-lettered with Zendesk's words, not the batch
+                if isinstance(ids.get(key), PermanentActionError):
+                    item.outcome = ids[key]
+                else:
+                    item.advance("new", problem_id=ids.get(key))
 
     def _requesters(self, items: list[BatchItem]) -> None:
         wanted = [item for item in items if item.outcome is None and "requester_id" not in item.progress]
@@ -252,6 +258,11 @@ class TicketBatch:
                 for key, found in zip(users, outcomes)}
 
     def _upsert_singly(self, requesters: dict) -> dict:
-        return {key: self.desk.ensure_requester(item.ctx.event, email=item.ctx.customer.get("email"),
-                                                user_fields=requester_user_fields(item.ctx))
-                for key, (_, _, item) in requesters.items()}
+        found = {}
+        for key, (_, _, item) in requesters.items():
+            try:
+                found[key] = self.desk.ensure_requester(item.ctx.event, email=item.ctx.customer.get("email"),
+                                                        user_fields=requester_user_fields(item.ctx))
+            except PermanentActionError as exc:
+                found[key] = str(exc)
+        return found
