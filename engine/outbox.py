@@ -137,10 +137,12 @@ def run_ticket_batch(runtime, action_ids: list[str]) -> None:
         if isinstance(limited, ActionFailed):
             pause_desk_if_limited(runtime.sessionmaker, limited)
     with runtime.sessionmaker.begin() as session:
-        attempts = dict(session.execute(select(Action.id, Action.attempts).where(Action.id.in_(action_ids))).all())
-        session.execute(update(Action), [
-            {**_outcome_values(runtime, item.action_id, attempts[item.action_id], item.outcome),
-             **({"desk_progress": item.progress} if item.progress is not None else {})} for item in items])
+        for item in items:
+            values = _outcome_values(runtime, item.action_id, item.ctx.attempt, item.outcome)
+            values.pop("id")
+            if item.progress is not None:
+                values["desk_progress"] = item.progress
+            session.execute(_still_mine(item).values(**values))
 
 
 def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
@@ -152,10 +154,25 @@ def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
         InboxEvent.id.in_(event_ids), or_(InboxEvent.customer_id.is_(None), others > 0))))
 
 
+def _still_mine(item: BatchItem):
+    # The claim's attempt count fences the batch: a worker that took an action over after the
+    # lease ran out claimed it again, so the count moved on and this batch leaves it alone.
+    return update(Action).where(Action.id == item.action_id, Action.status == "running",
+                                Action.attempts == item.ctx.attempt)
+
+
 def _save_progress(runtime, items: list[BatchItem]) -> None:
+    """Save the items' progress and renew their lease; stop the batch if one was taken over."""
+    lease = timedelta(seconds=runtime.settings.lease_seconds)
     with runtime.sessionmaker.begin() as session:
-        session.execute(update(Action), [{"id": item.action_id, "desk_progress": item.progress, "updated_at": utcnow()}
-                                         for item in items])
+        now = utcnow()
+        kept = [session.execute(_still_mine(item).values(
+            desk_progress=item.progress, updated_at=now, lease_until=now + lease)).rowcount
+            for item in items]
+        if not all(kept):
+            # Before the next request, so no ticket is asked for twice: the rest try again.
+            raise DeskWait("another worker took over part of this batch after its lease ran out",
+                           retry_after=0)
 
 
 def settle(runtime, action_id: str, outcome, label: str) -> None:
