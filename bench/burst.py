@@ -175,6 +175,7 @@ def burst(args, folder: Path, failing: float) -> dict:
             "kinds": Counter(f"{r['method']} {r['path'].removesuffix('.json')}" for r in log
                              if "/job_statuses" not in r["path"]),
             "duplicates": sum(count - 1 for count in made.values() if count > 1),
+            "doubled": sorted(external_id for external_id, count in made.items() if count > 1)[:5],
             "missing": len(expected - set(made))}
 
 
@@ -197,7 +198,8 @@ def report(title: str, figures: dict, needed: int, rate: int) -> None:
     workers, stand_in, machine = figures["cpu"]
     print(f"  CPU seconds from the outbox's first request to the last action: workers {workers:.0f}, the stand-in "
           f"(this process) {stand_in:.0f}, the whole machine {machine:.0f} of {figures['done'] * os.cpu_count():.0f}")
-    print(f"  duplicate tickets: {figures['duplicates']}, missing tickets: {figures['missing']}")
+    print(f"  duplicate tickets: {figures['duplicates']}, missing tickets: {figures['missing']}"
+          + (f" (doubled: {', '.join(figures['doubled'])})" if figures["doubled"] else ""))
     if figures["decide"] > figures["desk_start"] + figures["done"] - figures["decide"]:
         print("  deciding, not Zendesk, is the bottleneck: the outbox waits for the workers to decide")
 

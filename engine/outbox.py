@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from engine import customers, history
 from engine.actions.base import ActionContext, ActionFailed, PermanentActionError
 from engine.actions.registry import action_types
-from engine.actions.zendesk_batch import BatchItem, TicketBatch
+from engine.actions.zendesk_batch import SENT_SINGLY, BatchItem, TicketBatch
 from engine.actions.zendesk_ticket import desk_service
 from engine.db import Action, Customer, InboxEvent, utcnow
 from engine.desk_limits import DeskWait, desk_runnable, pause_desk_if_limited
@@ -108,7 +108,10 @@ def run_action(runtime, action_id: str) -> None:
         outcome = handler.execute(ctx, params)
     except Exception as exc:
         outcome = exc
-    settle(runtime, action_id, outcome, f"{ctx.policy}/{ctx.rule}")
+    # A ticket sent the one-at-a-time way says so: a batch taking it later must look it up first,
+    # and its attempt count cannot tell (a 429 gives the attempt back).
+    settle(runtime, action_id, outcome, f"{ctx.policy}/{ctx.rule}",
+           progress=SENT_SINGLY if action_type == "zendesk.ticket" else None)
 
 
 def run_ticket_batch(runtime, action_ids: list[str]) -> None:
@@ -175,10 +178,10 @@ def _save_progress(runtime, items: list[BatchItem]) -> None:
                            retry_after=0)
 
 
-def settle(runtime, action_id: str, outcome, label: str) -> None:
+def settle(runtime, action_id: str, outcome, label: str, progress: dict | None = None) -> None:
     """Record what came of one action: its result, or why not (retried with backoff, or dead).
 
-    `outcome` is the result or the exception it raised.
+    `outcome` is the result or the exception it raised; `progress`, if given, is the desk's.
     """
     if isinstance(outcome, ActionFailed):
         pause_desk_if_limited(runtime.sessionmaker, outcome)
@@ -187,7 +190,10 @@ def settle(runtime, action_id: str, outcome, label: str) -> None:
         log.error("action %s (%s) raised", action_id, label, exc_info=outcome)
     with runtime.sessionmaker.begin() as session:
         attempts = session.scalar(select(Action.attempts).where(Action.id == action_id))
-        session.execute(update(Action), [_outcome_values(runtime, action_id, attempts, outcome)])
+        values = _outcome_values(runtime, action_id, attempts, outcome)
+        if progress is not None:
+            values["desk_progress"] = progress
+        session.execute(update(Action), [values])
 
 
 def _outcome_values(runtime, action_id: str, attempts: int, outcome) -> dict:

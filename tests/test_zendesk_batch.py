@@ -328,3 +328,24 @@ def test_a_follow_up_in_the_backlog_comments_on_the_ticket_its_batch_made(tmp_pa
     [ticket] = [t for t in desk_tickets(desk_url) if t["external_id"] == "goodwill:twitter:900001"]
     bodies = [c["body"] for c in desk_comments(desk_url, ticket["id"])]
     assert len(bodies) == 3 and "still nothing" in bodies[2] and "Answer fan1 today." in bodies[1]
+
+
+def test_a_ticket_first_sent_alone_and_rate_limited_is_not_sent_again_by_a_batch(tmp_path, desk_url, policies):
+    app, server = start_goodwill(tmp_path, desk_url, policies=policies, workers=0)
+    try:
+        app.runtime.services["desk"] = desk_client(app.settings)
+        app.send(complaint(0))
+        # Alone, the ticket goes the one-at-a-time way; its note meets a 429, which costs no attempt.
+        requests.post(f"{desk_url}/_desk/faults", json={"status": 429, "retry_after": 1, "method": "PUT",
+                                                        "path_prefix": "/api/v2/tickets/"}).raise_for_status()
+        assert app.runtime.work_once() and app.runtime.work_once()
+        [alone] = ticket_actions(app)
+        assert (alone.status, alone.attempts) == ("retrying", 0)
+        for n in range(1, 4):
+            app.send(complaint(n))
+        time.sleep(1.1)  # the desk's pause is over: the batch takes the first ticket along
+        work_until_drained(app)
+    finally:
+        stop(app, server)
+    assert len(calls(desk_requests(desk_url), "POST", "/api/v2/tickets/create_many")) == 1
+    assert_each_conversation_once(desk_url, 4)

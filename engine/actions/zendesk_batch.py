@@ -9,6 +9,7 @@ create takes one comment, so the notes follow in one `tickets/update_many`, each
 Every action's progress is saved before and after each bulk request, so a retry goes on where
 the last attempt stopped and never asks for a ticket Zendesk may already be making:
 
+    single    sent the one-at-a-time way before (its own lookups and Idempotency-Key): it goes on so
     new       the requester (and problem) may be known; no ticket asked for yet
     creating  tickets/create_many was sent, no answer seen: the ticket may exist
     created   Zendesk's job `job` makes the ticket (its `index`-th of `size`)
@@ -32,6 +33,7 @@ log = logging.getLogger("goodwill.zendesk_batch")
 
 # How long a retry waits while an earlier job of the account may still be making its ticket.
 EARLIER_JOB_WAIT = 5.0
+SENT_SINGLY = {"step": "single"}
 
 
 @dataclass
@@ -66,8 +68,9 @@ class TicketBatch:
     def run(self) -> None:
         """Carry every item as far as it goes; whatever stops the batch becomes the rest's outcome."""
         try:
-            # One tried singly before (its own lookups, Idempotency-Key) finishes the same way.
-            for item in self._open(lambda i: i.progress is None and i.ctx.attempt > 1):
+            # One sent singly before finishes the same way; so does one whose last try ended with
+            # no word at all (its worker died), as it may have been either way.
+            for item in self._open(lambda i: i.step == "single" or i.progress is None and i.ctx.attempt > 1):
                 self._singly(item)
             for item in self._open(lambda i: i.progress is None):
                 item.advance("new")
@@ -86,6 +89,7 @@ class TicketBatch:
         return self._open(lambda item: item.step in steps)
 
     def _singly(self, item: BatchItem) -> None:
+        item.progress = dict(SENT_SINGLY)
         try:
             item.outcome = ZendeskTicket().execute(item.ctx, item.params)
         except DeskRateLimited:
