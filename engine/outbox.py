@@ -8,7 +8,7 @@ import random
 import time
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from engine import customers, history
@@ -139,13 +139,15 @@ def run_ticket_batch(runtime, action_ids: list[str]) -> None:
     for limited in {id(item.outcome): item.outcome for item in items}.values():
         if isinstance(limited, ActionFailed):
             pause_desk_if_limited(runtime.sessionmaker, limited)
+    rows = []
+    for item in items:
+        values = _outcome_values(runtime, item.action_id, item.ctx.attempt, item.outcome)
+        values.pop("id")
+        if item.progress is not None:
+            values["desk_progress"] = item.progress
+        rows.append((item, values))
     with runtime.sessionmaker.begin() as session:
-        for item in items:
-            values = _outcome_values(runtime, item.action_id, item.ctx.attempt, item.outcome)
-            values.pop("id")
-            if item.progress is not None:
-                values["desk_progress"] = item.progress
-            session.execute(_still_mine(item).values(**values))
+        _write_still_mine(session, rows)
 
 
 def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
@@ -157,22 +159,35 @@ def _authors_seen_before(session, event_ids: list[str]) -> set[str]:
         InboxEvent.id.in_(event_ids), or_(InboxEvent.customer_id.is_(None), others > 0))))
 
 
-def _still_mine(item: BatchItem):
-    # The claim's attempt count fences the batch: a worker that took an action over after the
-    # lease ran out claimed it again, so the count moved on and this batch leaves it alone.
-    return update(Action).where(Action.id == item.action_id, Action.status == "running",
-                                Action.attempts == item.ctx.attempt)
+def _write_still_mine(session, rows: list[tuple[BatchItem, dict]]) -> int:
+    """Write each item's new column values where the batch still holds it; return how many it held.
+
+    The claim's attempt count fences the batch: a worker that took an action over after the
+    lease ran out claimed it again, so the count moved on and this batch leaves it alone.
+    """
+    table, held = Action.__table__, 0
+    shapes: dict[tuple, list[dict]] = {}
+    for item, values in rows:
+        shapes.setdefault(tuple(sorted(values)), []).append(
+            {"held_id": item.action_id, "held_attempts": item.ctx.attempt,
+             **{f"new_{column}": value for column, value in values.items()}})
+    # One statement, sent for every row of the same shape: a batch writes its 100 rows at once.
+    for columns, params in shapes.items():
+        statement = (update(table).where(table.c.id == bindparam("held_id"), table.c.status == "running",
+                                         table.c.attempts == bindparam("held_attempts"))
+                     .values({column: bindparam(f"new_{column}") for column in columns}))
+        held += session.execute(statement, params).rowcount
+    return held
 
 
 def _save_progress(runtime, items: list[BatchItem]) -> None:
     """Save the items' progress and renew their lease; stop the batch if one was taken over."""
-    lease = timedelta(seconds=runtime.settings.lease_seconds)
+    now = utcnow()
+    lease_until = now + timedelta(seconds=runtime.settings.lease_seconds)
     with runtime.sessionmaker.begin() as session:
-        now = utcnow()
-        kept = [session.execute(_still_mine(item).values(
-            desk_progress=item.progress, updated_at=now, lease_until=now + lease)).rowcount
-            for item in items]
-        if not all(kept):
+        held = _write_still_mine(session, [(item, {"desk_progress": item.progress, "updated_at": now,
+                                                   "lease_until": lease_until}) for item in items])
+        if held < len(items):
             # Before the next request, so no ticket is asked for twice: the rest try again.
             raise DeskWait("another worker took over part of this batch after its lease ran out",
                            retry_after=0)
